@@ -1,0 +1,84 @@
+"""Jinja extensions for copier.yml and template/ (loaded by copier-template-extensions).
+
+- VariantContext puts the chosen rows of the variant table into every template's context as
+  `db` and `gateway`, plus `requirements`.
+- SlugFilters adds the filters that derive and validate the project_slug answer.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import keyword
+import re
+import sys
+from pathlib import Path
+
+from copier_template_extensions import ContextHook
+from jinja2.ext import Extension
+
+
+def _load_variants():
+    # Loaded by path: copier imports this file by path too, so `extensions` is not a package here.
+    name = "copier_template_extensions.django_variants"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("variants.py"))
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+variants = _load_variants()
+
+# Import names a project package must not shadow: Django, the dependencies every variant may
+# install, and names a Django project or test runner already uses.
+RESERVED_NAMES = frozenset(
+    {
+        "django", "dj_database_url", "whitenoise", "storages", "boto3", "botocore",
+        "s3transfer", "jmespath", "dateutil", "urllib3", "six", "asgiref", "sqlparse",
+        "psycopg", "psycopg_binary", "MySQLdb", "mysqlclient", "gunicorn", "uvicorn",
+        "uvloop", "httptools", "h11", "click", "pyuwsgi", "uwsgi", "uwsgidecorators",
+        "pip", "setuptools", "test", "tests", "site", "data", "media", "static", "staticfiles",
+        "manage", "settings", "app",
+    }
+)  # fmt: skip
+
+_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*\Z")
+
+
+def project_slug_problem(slug: str) -> str:
+    """Why `slug` cannot name the project's Python package, or "" when it can."""
+    if not slug:
+        return "must not be empty"
+    if not _IDENTIFIER.match(slug):
+        return (
+            f"{slug!r} is not a lowercase Python identifier "
+            "(use a-z, 0-9 and _, not starting with a digit)"
+        )
+    if keyword.iskeyword(slug) or keyword.issoftkeyword(slug):
+        return f"{slug!r} is a Python keyword"
+    if slug in RESERVED_NAMES or slug in sys.stdlib_module_names:
+        return f"{slug!r} would shadow the {slug!r} module that Django or Python needs"
+    return ""
+
+
+def project_slug_from_name(name: str) -> str:
+    """The default package name: "My Shop" -> "my_shop", "2fast" -> "project_2fast"."""
+    slug = re.sub(r"[^a-z0-9]+", "_", name.strip().lower()).strip("_")
+    return f"project_{slug}" if slug[:1].isdigit() else slug
+
+
+class SlugFilters(Extension):
+    def __init__(self, environment):
+        super().__init__(environment)
+        environment.filters["project_slug_problem"] = project_slug_problem
+        environment.filters["project_slug_from_name"] = project_slug_from_name
+
+
+class VariantContext(ContextHook):
+    def hook(self, context):
+        database, server = context.get("database"), context.get("server")
+        if database in variants.DATABASES and server in variants.SERVERS:
+            context["db"] = variants.DATABASES[database]
+            context["gateway"] = variants.SERVERS[server]
+            context["common_requirements"] = variants.COMMON_REQUIREMENTS

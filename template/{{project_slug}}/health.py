@@ -1,0 +1,36 @@
+"""Liveness and readiness probes, answered before host validation and the HTTPS redirect.
+
+/healthz: the process is up and serving; touches nothing else.
+/readyz: the database answers a query; 503 when it does not.
+"""
+
+import logging
+
+from django.db import connection
+from django.http import HttpResponse
+
+logger = logging.getLogger(__name__)
+
+
+class HealthCheckMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path == "/healthz":
+            return HttpResponse("ok", content_type="text/plain")
+        if request.path == "/readyz":
+            return readiness()
+        return self.get_response(request)
+
+
+def readiness():
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception as error:  # noqa: BLE001 - any failure means "not ready"
+        logger.warning("readiness check failed: %s", error)
+        # Drop the broken connection so the next probe starts afresh.
+        connection.close()
+        return HttpResponse("database unavailable", status=503, content_type="text/plain")
+    return HttpResponse("ready", content_type="text/plain")

@@ -1,0 +1,145 @@
+"""Each database x server variant, built into its image and run against a real database server,
+a real S3 API and real HTTP requests."""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+
+import pytest
+import requests
+
+from conftest import only, variants
+from containers import App, ProxiedClient, run_once
+
+SUPERUSER = {"DJANGO_SUPERUSER_USERNAME": "admin", "DJANGO_SUPERUSER_PASSWORD": "a long admin passphrase 42"}
+SUPERUSER_EMAIL = {"DJANGO_SUPERUSER_EMAIL": "admin@example.com"}
+
+
+def has_database_server(database):
+    return variants.DATABASES[database].compose is not None
+
+
+@pytest.fixture
+def image(project, build):
+    return build(project)
+
+
+@pytest.fixture
+def cell_env(database, server, database_url, s3_server):
+    """The production environment a platform gives one variant's containers."""
+    return {
+        "SECRET_KEY": uuid.uuid4().hex * 2,
+        "DOMAIN": "localhost",
+        "DOMAIN_ALIASES": "127.0.0.1",
+        "DATABASE_URL": database_url,
+        "DEFAULT_STORAGE_DSN": f"s3+http://key:secret@{s3_server.endpoint_url[7:]}/media-bucket/{database}-{server}/",
+        "WEB_CONCURRENCY": "2",
+    }
+
+
+@pytest.fixture
+def migrated(docker_client, image, cell_env, data_volumes):
+    for command in (["migrate", "--noinput"], ["createsuperuser", "--noinput"]):
+        env = {**cell_env, **SUPERUSER, **SUPERUSER_EMAIL}
+        status, output = run_once(docker_client, image, ["python", "manage.py", *command], env, data_volumes)
+        assert status == 0, f"manage.py {command[0]} failed:\n{output}"
+
+
+@pytest.fixture
+def app(docker_client, image, cell_env, data_volumes, migrated):
+    app = App(docker_client, image, cell_env, data_volumes).start()
+    yield app
+    app.remove()
+
+
+def test_gateway_serves_health_admin_static_and_login(app):
+    client = ProxiedClient(app)
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/readyz").status_code == 200
+
+    plain = requests.get(app.url("/admin/login/"), allow_redirects=False, timeout=10)
+    assert plain.status_code == 301 and plain.headers["Location"].startswith("https://")
+
+    login_page = client.get("/admin/login/")
+    assert login_page.status_code == 200
+    stylesheet = re.search(r'href="(/static/admin/css/base\.[0-9a-f]{12}\.css)"', login_page.text)
+    assert stylesheet, "the page links the hashed stylesheet from the manifest"
+    css = client.get(stylesheet.group(1), headers={"Accept-Encoding": "gzip"})
+    assert css.status_code == 200 and css.headers["Content-Encoding"] == "gzip"
+    assert "immutable" in css.headers["Cache-Control"]
+    assert int(re.search(r"max-age=(\d+)", css.headers["Cache-Control"]).group(1)) >= 365 * 24 * 3600
+
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login_page.text).group(1)
+    login = client.post(
+        "/admin/login/?next=/admin/",
+        data={
+            "csrfmiddlewaretoken": token,
+            "username": SUPERUSER["DJANGO_SUPERUSER_USERNAME"],
+            "password": SUPERUSER["DJANGO_SUPERUSER_PASSWORD"],
+        },
+        headers={"Referer": f"https://127.0.0.1:{app.port}/admin/login/"},
+    )
+    assert login.status_code == 302 and login.headers["Location"] == "/admin/", login.text[:2000]
+    assert "Site administration" in client.get("/admin/").text
+
+
+def test_media_saved_through_dsn_lands_in_s3(docker_client, image, cell_env, s3_server, database, server):
+    script = (
+        "from django.core.files.base import ContentFile; "
+        "from django.core.files.storage import default_storage as s; "
+        "n = s.save('hello.txt', ContentFile(b'media from the image')); print(n); print(s.open(n).read().decode())"
+    )
+    status, output = run_once(
+        docker_client, image, ["python", "manage.py", "shell", "--verbosity=0", "-c", script], cell_env
+    )
+    assert status == 0, output
+    name, content = output.splitlines()[-2:]
+    assert content == "media from the image"
+    assert s3_server.get_object("media-bucket", f"{database}-{server}/{name}") == b"media from the image"
+
+
+def test_deploy_check_is_clean_inside_the_image(docker_client, image, cell_env):
+    command = ["python", "manage.py", "check", "--deploy", "--fail-level", "WARNING"]
+    status, output = run_once(docker_client, image, command, cell_env)
+    assert status == 0, output
+
+
+def test_gateway_runs_as_non_root(app):
+    uids = re.search(r"^Uid:\s+(\d+)\s+(\d+)", app.exec("cat", "/proc/1/status"), re.MULTILINE)
+    assert uids.group(1) != "0" and uids.group(2) != "0"
+
+
+def test_docker_stop_exits_zero_within_seconds(app):
+    started = time.monotonic()
+    app.container.stop(timeout=10)
+    elapsed = time.monotonic() - started
+    assert app.wait_for_exit() == 0, app.logs()[-3000:]
+    assert elapsed < 5, f"docker stop took {elapsed:.1f}s"
+
+
+@only(database=has_database_server)
+def test_readiness_follows_the_database(app, database_server):
+    client = ProxiedClient(app)
+    database_server.stop()
+    try:
+        assert client.get("/readyz").status_code == 503
+        assert client.get("/healthz").status_code == 200
+    finally:
+        database_server.start()
+    deadline = time.monotonic() + 20
+    while client.get("/readyz").status_code != 200:
+        assert time.monotonic() < deadline, "readiness did not come back with the database"
+        time.sleep(0.2)
+
+
+def test_missing_secret_key_stops_the_container_with_a_one_line_reason(docker_client, image, cell_env):
+    app = App(docker_client, image, {**cell_env, "SECRET_KEY": ""}).start(wait=False)
+    try:
+        assert app.wait_for_exit(timeout=30) != 0
+        logs = app.logs()
+        assert "Traceback" not in logs, logs
+        assert "SECRET_KEY" in logs.strip().splitlines()[-1], logs
+    finally:
+        app.remove()

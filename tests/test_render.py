@@ -1,0 +1,115 @@
+"""Every database x server x Python combination renders into a clean, lint-free project."""
+
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from conftest import REPO, missing_service, variants
+
+RUFF = [sys.executable, "-m", "ruff"]
+LEFTOVERS = re.compile(r"\{\{|\{%|%\}|\{#|select one|choose one|#\s*or\b", re.IGNORECASE)
+
+
+def rendered_files(project):
+    return [p for p in project.rglob("*") if p.is_file() and ".git" not in p.parts]
+
+
+def test_render_has_no_template_leftovers(render, database, server, python_version):
+    project = render(database=database, server=server, python_version=python_version)
+    offenders = [
+        f"{path.relative_to(project)}: {line.strip()}"
+        for path in rendered_files(project)
+        for line in path.read_text().splitlines()
+        if LEFTOVERS.search(line)
+    ]
+    assert offenders == []
+    assert not any(path.suffix == ".jinja" for path in rendered_files(project))
+
+
+def test_render_has_no_blank_line_runs(render, database, server, python_version):
+    project = render(database=database, server=server, python_version=python_version)
+    for path in rendered_files(project):
+        text = path.read_text()
+        assert "\n\n\n\n" not in text, f"{path.name} has a run of blank lines"
+        assert not text.startswith("\n"), f"{path.name} starts with a blank line"
+        if text:
+            assert text.endswith("\n") and not text.endswith("\n\n"), f"{path.name} ending"
+
+
+def test_render_is_ruff_clean(render, database, server, python_version):
+    project = render(database=database, server=server, python_version=python_version)
+    lint = subprocess.run([*RUFF, "check", "."], cwd=project, capture_output=True, text=True)
+    assert lint.returncode == 0, lint.stdout
+    fmt = subprocess.run([*RUFF, "format", "--check", "--diff", "."], cwd=project, capture_output=True, text=True)
+    assert fmt.returncode == 0, fmt.stdout + fmt.stderr
+
+
+def test_requirements_name_only_the_chosen_driver_and_gateway(render, database, server, python_version):
+    project = render(database=database, server=server, python_version=python_version)
+    pins = [
+        line
+        for line in (project / "requirements.txt").read_text().splitlines()
+        if line and not line.startswith("#")
+    ]
+    assert sorted(pins) == sorted(variants.requirements(database, server))
+    assert all("==" in pin for pin in pins), "every requirement is pinned"
+
+
+def test_image_facts_follow_the_answers(render, database, server, python_version):
+    project = render(database=database, server=server, python_version=python_version)
+    dockerfile = (project / "Dockerfile").read_text()
+    assert f"ARG BASE_IMAGE=python:{python_version}-slim" in dockerfile
+    assert "CMD " + variants.SERVERS[server].exec_form("example_shop") in dockerfile
+    assert "ENTRYPOINT" not in dockerfile
+    assert "--mount" not in dockerfile, "the classic builder has no RUN --mount"
+    build_stage, final_stage = dockerfile.split("\nFROM ${BASE_IMAGE}\n")
+    for package in variants.DATABASES[database].build_packages:
+        assert package in build_stage and package not in final_stage
+    for other in variants.SERVERS.values():
+        if other.config_file:
+            assert (project / other.config_file).exists() == (other.name == server)
+
+
+def test_compose_file_follows_the_database(render, database):
+    project = render(database=database)
+    compose = yaml.safe_load((project / "docker-compose.yml").read_text())
+    assert "version" not in compose
+    web = compose["services"]["web"]
+    assert "links" not in web and web["env_file"] == ".env-local"
+    db = variants.DATABASES[database]
+    if db.compose:
+        assert compose["services"]["database_default"]["image"] == db.compose.image
+        assert web["depends_on"] == {"database_default": {"condition": "service_healthy"}}
+        assert compose["services"]["database_default"]["healthcheck"]["test"]
+    else:
+        assert set(compose["services"]) == {"web"} and "depends_on" not in web
+    env_local = (project / ".env-local").read_text()
+    assert f"DATABASE_URL={db.local_database_url}\n" in env_local
+
+
+def test_compose_file_is_valid_for_docker_compose(render, database, docker_compose):
+    project = render(database=database)
+    result = subprocess.run([*docker_compose, "config", "--quiet"], cwd=project, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.fixture(scope="session")
+def docker_compose():
+    for command in (["docker", "compose"], ["docker-compose"]):
+        if shutil.which(command[0]) and subprocess.run([*command, "version"], capture_output=True).returncode == 0:
+            return command
+    missing_service("neither `docker compose` nor `docker-compose` is installed")
+
+
+def test_questionnaire_offers_exactly_the_variant_table():
+    questions = yaml.safe_load((REPO / "copier.yml").read_text())
+    assert sorted(questions["database"]["choices"].values()) == sorted(variants.DATABASES)
+    assert sorted(questions["server"]["choices"].values()) == sorted(variants.SERVERS)
+    assert questions["python_version"]["choices"] == list(variants.PYTHON_VERSIONS)
+    assert questions["database"]["default"] == variants.DEFAULT_DATABASE
+    assert questions["server"]["default"] == variants.DEFAULT_SERVER
+    assert questions["python_version"]["default"] == variants.DEFAULT_PYTHON_VERSION
