@@ -52,8 +52,7 @@ def project_slug_problem(slug: str) -> str:
         return "must not be empty"
     if not _IDENTIFIER.match(slug):
         return (
-            f"{slug!r} is not a lowercase Python identifier "
-            "(use a-z, 0-9 and _, not starting with a digit)"
+            f"{slug!r} is not a lowercase Python identifier (use a-z, 0-9 and _, not starting with a digit)"
         )
     if keyword.iskeyword(slug) or keyword.issoftkeyword(slug):
         return f"{slug!r} is a Python keyword"

@@ -24,6 +24,15 @@ import services  # noqa: E402
 from extensions import variants  # noqa: E402
 
 CACHE = REPO / ".cache"
+
+# For `manage.py shell -c`: saves a file through the default storage, prints its name and content.
+SAVE_AND_READ_MEDIA = """
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+name = default_storage.save("notes/hello.txt", ContentFile(b"hello media"))
+print(name)
+print(default_storage.open(name).read().decode())
+"""
 MATRIX = {
     "database": list(variants.DATABASES),
     "server": list(variants.SERVERS),
@@ -35,9 +44,7 @@ def pytest_addoption(parser):
     group = parser.getgroup("variants")
     group.addoption("--database", choices=MATRIX["database"], help="test only this database")
     group.addoption("--server", choices=MATRIX["server"], help="test only this gateway server")
-    group.addoption(
-        "--python-version", choices=MATRIX["python_version"], help="render only this Python"
-    )
+    group.addoption("--python-version", choices=MATRIX["python_version"], help="render only this Python")
 
 
 def pytest_generate_tests(metafunc):
@@ -234,7 +241,13 @@ def build_image(client, context: Path, tag: str, buildargs: dict[str, str]) -> s
     """Build with the classic builder, as the Docker SDK does; the log tail explains a failure."""
     log = []
     for chunk in client.api.build(
-        path=str(context), tag=tag, buildargs=buildargs, network_mode="host", rm=True, forcerm=True, decode=True
+        path=str(context),
+        tag=tag,
+        buildargs=buildargs,
+        network_mode="host",
+        rm=True,
+        forcerm=True,
+        decode=True,
     ):
         log.extend(chunk.get("stream", "").splitlines())
         if "error" in chunk:
@@ -255,7 +268,9 @@ def build(docker_client, base_image):
             try:
                 built[project] = build_image(docker_client, project, tag, {"BASE_IMAGE": base_image})
             except BuildFailed as error:
-                pytest.fail(str(error), pytrace=False)
+                built[project] = error  # one failed build fails each test of that image, once built
+        if isinstance(built[project], BuildFailed):
+            pytest.fail(str(built[project]), pytrace=False)
         return built[project]
 
     return build

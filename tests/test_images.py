@@ -10,7 +10,7 @@ import uuid
 import pytest
 import requests
 
-from conftest import only, variants
+from conftest import SAVE_AND_READ_MEDIA, only, variants
 from containers import App, ProxiedClient, run_once
 
 SUPERUSER = {"DJANGO_SUPERUSER_USERNAME": "admin", "DJANGO_SUPERUSER_PASSWORD": "a long admin passphrase 42"}
@@ -86,18 +86,12 @@ def test_gateway_serves_health_admin_static_and_login(app):
 
 
 def test_media_saved_through_dsn_lands_in_s3(docker_client, image, cell_env, s3_server, database, server):
-    script = (
-        "from django.core.files.base import ContentFile; "
-        "from django.core.files.storage import default_storage as s; "
-        "n = s.save('hello.txt', ContentFile(b'media from the image')); print(n); print(s.open(n).read().decode())"
-    )
-    status, output = run_once(
-        docker_client, image, ["python", "manage.py", "shell", "--verbosity=0", "-c", script], cell_env
-    )
+    command = ["python", "manage.py", "shell", "--verbosity=0", "-c", SAVE_AND_READ_MEDIA]
+    status, output = run_once(docker_client, image, command, cell_env)
     assert status == 0, output
     name, content = output.splitlines()[-2:]
-    assert content == "media from the image"
-    assert s3_server.get_object("media-bucket", f"{database}-{server}/{name}") == b"media from the image"
+    assert content == "hello media"
+    assert s3_server.get_object("media-bucket", f"{database}-{server}/{name}") == b"hello media"
 
 
 def test_deploy_check_is_clean_inside_the_image(docker_client, image, cell_env):

@@ -11,7 +11,7 @@ import yaml
 from conftest import REPO, missing_service, variants
 
 RUFF = [sys.executable, "-m", "ruff"]
-LEFTOVERS = re.compile(r"\{\{|\{%|%\}|\{#|select one|choose one|#\s*or\b", re.IGNORECASE)
+LEFTOVERS = re.compile(r"\{\{|\{%|%\}|\{#|select one|choose one|one of the following", re.IGNORECASE)
 
 
 def rendered_files(project):
@@ -44,7 +44,9 @@ def test_render_is_ruff_clean(render, database, server, python_version):
     project = render(database=database, server=server, python_version=python_version)
     lint = subprocess.run([*RUFF, "check", "."], cwd=project, capture_output=True, text=True)
     assert lint.returncode == 0, lint.stdout
-    fmt = subprocess.run([*RUFF, "format", "--check", "--diff", "."], cwd=project, capture_output=True, text=True)
+    fmt = subprocess.run(
+        [*RUFF, "format", "--check", "--diff", "."], cwd=project, capture_output=True, text=True
+    )
     assert fmt.returncode == 0, fmt.stdout + fmt.stderr
 
 
@@ -93,14 +95,19 @@ def test_compose_file_follows_the_database(render, database):
 
 def test_compose_file_is_valid_for_docker_compose(render, database, docker_compose):
     project = render(database=database)
-    result = subprocess.run([*docker_compose, "config", "--quiet"], cwd=project, capture_output=True, text=True)
+    result = subprocess.run(
+        [*docker_compose, "config", "--quiet"], cwd=project, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr
 
 
 @pytest.fixture(scope="session")
 def docker_compose():
     for command in (["docker", "compose"], ["docker-compose"]):
-        if shutil.which(command[0]) and subprocess.run([*command, "version"], capture_output=True).returncode == 0:
+        if (
+            shutil.which(command[0])
+            and subprocess.run([*command, "version"], capture_output=True).returncode == 0
+        ):
             return command
     missing_service("neither `docker compose` nor `docker-compose` is installed")
 

@@ -1,19 +1,10 @@
 """The rendered settings under a production environment, run with each variant's requirements."""
 
 import importlib.util
-import textwrap
 
 import pytest
 
-SAVE_AND_READ_MEDIA = textwrap.dedent(
-    """
-    from django.core.files.base import ContentFile
-    from django.core.files.storage import default_storage
-    name = default_storage.save("notes/hello.txt", ContentFile(b"hello media"))
-    print(name)
-    print(default_storage.open(name).read().decode())
-    """
-)
+from conftest import SAVE_AND_READ_MEDIA
 
 
 def test_deploy_check_passes_in_production(manage, tmp_path, production_env):
@@ -31,7 +22,9 @@ def test_migrate_and_collectstatic_on_sqlite(manage, tmp_path, production_env):
 
 
 def test_media_file_round_trip_through_file_dsn(manage, tmp_path, production_env):
-    name, content = manage("shell", "--verbosity=0", "-c", SAVE_AND_READ_MEDIA, env=production_env).stdout.splitlines()
+    name, content = manage(
+        "shell", "--verbosity=0", "-c", SAVE_AND_READ_MEDIA, env=production_env
+    ).stdout.splitlines()
     assert content == "hello media"
     assert (tmp_path / "media" / name).read_bytes() == b"hello media"
 
@@ -41,7 +34,11 @@ def test_media_file_round_trip_through_s3_compatible_endpoint(manage, production
     host = s3_server.endpoint_url.removeprefix("http://")
     dsn = f"s3+http://test-key:test%2Fsecret@{host}/media-bucket/uploads/"
     name, content = manage(
-        "shell", "--verbosity=0", "-c", SAVE_AND_READ_MEDIA, env={**production_env, "DEFAULT_STORAGE_DSN": dsn}
+        "shell",
+        "--verbosity=0",
+        "-c",
+        SAVE_AND_READ_MEDIA,
+        env={**production_env, "DEFAULT_STORAGE_DSN": dsn},
     ).stdout.splitlines()
     assert content == "hello media"
     assert s3_server.get_object("media-bucket", f"uploads/{name}") == b"hello media"
@@ -128,7 +125,11 @@ def test_s3_compatible_dsn(storage_dsn, monkeypatch):
     dsn = "s3://KEY:SECRET@account.r2.cloudflarestorage.com/bucket/media?region=auto"
     options = storage_dsn.storage_from_dsn(dsn)[0]["OPTIONS"]
     assert options["endpoint_url"] == "https://account.r2.cloudflarestorage.com"
-    assert (options["bucket_name"], options["location"], options["region_name"]) == ("bucket", "media", "auto")
+    assert (options["bucket_name"], options["location"], options["region_name"]) == (
+        "bucket",
+        "media",
+        "auto",
+    )
     plain = storage_dsn.storage_from_dsn("s3+http://K:S@127.0.0.1:9000/bucket/")[0]["OPTIONS"]
     assert plain["endpoint_url"] == "http://127.0.0.1:9000"
     assert plain["addressing_style"] == "path"

