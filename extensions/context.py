@@ -2,7 +2,8 @@
 
 - VariantContext puts the chosen rows of the variant table into every template's context as
   `db` and `gateway`, plus `requirements`.
-- SlugFilters adds the filters that derive and validate the project_slug answer.
+- TemplateHelpers adds the filters that derive and validate the project_slug answer, and the
+  function the after-update message uses to name files an update removed.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import keyword
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -67,11 +69,23 @@ def project_slug_from_name(name: str) -> str:
     return f"project_{slug}" if slug[:1].isdigit() else slug
 
 
-class SlugFilters(Extension):
+def files_deleted_since_last_commit(project_dir: str, candidates: list[str]) -> list[str]:
+    """Which of `candidates` git tracks in `project_dir` but the working tree no longer has."""
+    result = subprocess.run(
+        ["git", "ls-files", "--deleted", "--", *candidates],
+        cwd=project_dir,
+        capture_output=True,
+        text=True,
+    )
+    return result.stdout.split()
+
+
+class TemplateHelpers(Extension):
     def __init__(self, environment):
         super().__init__(environment)
         environment.filters["project_slug_problem"] = project_slug_problem
         environment.filters["project_slug_from_name"] = project_slug_from_name
+        environment.globals["files_deleted_since_last_commit"] = files_deleted_since_last_commit
 
 
 class VariantContext(ContextHook):
@@ -81,3 +95,4 @@ class VariantContext(ContextHook):
             context["db"] = variants.DATABASES[database]
             context["gateway"] = variants.SERVERS[server]
             context["common_requirements"] = variants.COMMON_REQUIREMENTS
+        context["gateway_config_files"] = [s.config_file for s in variants.SERVERS.values() if s.config_file]

@@ -56,7 +56,7 @@ class Server:
     requirements: tuple[str, ...]
     # The image's CMD, in exec form; {slug} is the Django project package.
     command: tuple[str, ...]
-    # The gateway's own config file at the project root, if it has one.
+    # The gateway's own config file, if it has one (under deploy/ since 0.2.0).
     config_file: str | None = None
     # Under ASGI, Django's docs advise against persistent connections.
     conn_max_age: int = 600
@@ -113,8 +113,8 @@ SERVERS: dict[str, Server] = {
         name="gunicorn",
         label="Gunicorn (WSGI)",
         requirements=("gunicorn==27.0.1",),
-        command=("gunicorn", "--config=gunicorn.conf.py", "{slug}.wsgi"),
-        config_file="gunicorn.conf.py",
+        command=("gunicorn", "--config=deploy/gunicorn.conf.py", "{slug}.wsgi"),
+        config_file="deploy/gunicorn.conf.py",
         markers=("gunicorn",),
     ),
     "uvicorn": Server(
@@ -137,8 +137,8 @@ SERVERS: dict[str, Server] = {
         name="uwsgi",
         label="uWSGI (WSGI)",
         requirements=("pyuwsgi==2.0.30.post1",),
-        command=("uwsgi", "--ini=uwsgi.ini"),
-        config_file="uwsgi.ini",
+        command=("uwsgi", "--ini=deploy/uwsgi.ini"),
+        config_file="deploy/uwsgi.ini",
         markers=("uwsgi",),
     ),
 }
