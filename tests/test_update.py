@@ -19,8 +19,9 @@ from containers import App, ProxiedClient, run_once
 # Template releases a user may still be on: version -> commit of this repository.
 RELEASES = {"0.1.0": "ec724e9ed71bb94c3203e48375c46c22575efe89"}
 
-DATABASE_SWITCHES = list(permutations(variants.DATABASES, 2))
-SERVER_SWITCHES = list(permutations(variants.SERVERS, 2))
+ROWS = {"database": variants.DATABASES, "server": variants.SERVERS}
+# Every ordered pair of databases and of gateway servers.
+SWITCHES = [(question, old, new) for question, rows in ROWS.items() for old, new in permutations(rows, 2)]
 SWITCHED_FILES = ["requirements.txt", "Dockerfile", "docker-compose.yml", ".env-local"]
 CONFLICT_MARKERS = ("<<<<<<< ", ">>>>>>> ")
 
@@ -164,40 +165,29 @@ def answers(project: Path) -> dict:
 # --- switches ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("old, new", DATABASE_SWITCHES, ids="{0[0]}-to-{0[1]}".format)
-def test_database_switch_keeps_user_work(copier_template, tmp_path, old, new):
-    project = user_project(copier_template, tmp_path / "project", database=old)
-    result = copier_update(project, database=new)
+@pytest.mark.parametrize("question, old, new", SWITCHES, ids="{0[0]}:{0[1]}-to-{0[2]}".format)
+def test_switch_keeps_user_work(copier_template, tmp_path, question, old, new):
+    project = user_project(copier_template, tmp_path / "project", **{question: old})
+    result = copier_update(project, **{question: new})
     assert result.returncode == 0, result.stderr
-    assert answers(project)["database"] == new
+    assert answers(project)[question] == new
     assert_no_conflicts(project)
     for name in SWITCHED_FILES:
         text = (project / name).read_text()
-        for marker in variants.DATABASES[old].markers:
+        for marker in ROWS[question][old].markers:
             assert marker not in text, f"{marker!r} of {old} is still in {name}"
-    fresh = copy_project(copier_template, tmp_path / "fresh", database=new)
-    assert_same_as_fresh_render_with_user_edits(project, fresh)
-    assert_settings_work(project, tmp_path)
-
-
-@pytest.mark.parametrize("old, new", SERVER_SWITCHES, ids="{0[0]}-to-{0[1]}".format)
-def test_server_switch_keeps_user_work(copier_template, tmp_path, old, new):
-    project = user_project(copier_template, tmp_path / "project", server=old)
-    result = copier_update(project, server=new)
-    assert result.returncode == 0, result.stderr
-    assert answers(project)["server"] == new
-    assert_no_conflicts(project)
-    for name in SWITCHED_FILES:
-        text = (project / name).read_text()
-        for marker in variants.SERVERS[old].markers:
-            assert marker not in text, f"{marker!r} of {old} is still in {name}"
-    fresh = copy_project(copier_template, tmp_path / "fresh", server=new)
+    fresh = copy_project(copier_template, tmp_path / "fresh", **{question: new})
     assert_same_as_fresh_render_with_user_edits(project, fresh)
     assert_settings_work(project, tmp_path)
 
 
 @pytest.mark.parametrize(
-    "old, new", [(old, new) for old, new in SERVER_SWITCHES if variants.SERVERS[old].config_file]
+    "old, new",
+    [
+        (old, new)
+        for question, old, new in SWITCHES
+        if question == "server" and ROWS[question][old].config_file
+    ],
 )
 def test_server_switch_names_the_removed_config_file(copier_template, tmp_path, old, new):
     project = user_project(copier_template, tmp_path / "project", server=old)
