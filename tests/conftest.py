@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -180,8 +181,10 @@ class Manage:
 
 
 @pytest.fixture
-def manage(project):
-    return Manage(project, virtualenv_for(project / "requirements.txt"))
+def manage(project, tmp_path):
+    """manage.py of a private copy of the project: commands like collectstatic write into it."""
+    copy = shutil.copytree(project, tmp_path / "project")
+    return Manage(copy, virtualenv_for(copy / "requirements.txt"))
 
 
 @pytest.fixture(scope="session")
