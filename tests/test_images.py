@@ -95,7 +95,7 @@ def test_media_saved_through_dsn_lands_in_s3(docker_client, image, cell_env, s3_
 
 
 def test_deploy_check_is_clean_inside_the_image(docker_client, image, cell_env):
-    command = ["python", "manage.py", "check", "--deploy", "--fail-level", "WARNING"]
+    command = ["python", "manage.py", "check", "--deploy", "--database=default", "--fail-level=WARNING"]
     status, output = run_once(docker_client, image, command, cell_env)
     assert status == 0, output
 
