@@ -104,7 +104,7 @@ def render(copier_template, tmp_path_factory):
         key = tuple(sorted(answers.items()))
         if key not in rendered:
             name = "-".join(str(answers[k]) for k in ("database", "server", "python_version"))
-            destination = tmp_path_factory.mktemp(name)
+            destination = tmp_path_factory.mktemp(f"{name}-")
             run_copy(
                 str(copier_template),
                 destination,

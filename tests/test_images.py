@@ -56,8 +56,11 @@ def app(docker_client, image, cell_env, data_volumes, migrated):
 
 def test_gateway_serves_health_admin_static_and_login(app):
     client = ProxiedClient(app)
-    assert client.get("/healthz").status_code == 200
-    assert client.get("/readyz").status_code == 200
+    for probe in ("/healthz", "/readyz"):
+        response = client.get(probe)
+        assert response.status_code == 200
+        # Keep-alive clients (load balancers, wrk) need the length to find the end of the body.
+        assert response.headers.get("Content-Length") == str(len(response.content))
 
     plain = requests.get(app.url("/admin/login/"), allow_redirects=False, timeout=10)
     assert plain.status_code == 301 and plain.headers["Location"].startswith("https://")

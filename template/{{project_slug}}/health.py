@@ -18,7 +18,7 @@ class HealthCheckMiddleware:
 
     def __call__(self, request):
         if request.path == "/healthz":
-            return HttpResponse("ok", content_type="text/plain")
+            return plain_text("ok")
         if request.path == "/readyz":
             return readiness()
         return self.get_response(request)
@@ -32,5 +32,13 @@ def readiness():
         logger.warning("readiness check failed: %s", error)
         # Drop the broken connection so the next probe starts afresh.
         connection.close()
-        return HttpResponse("database unavailable", status=503, content_type="text/plain")
-    return HttpResponse("ready", content_type="text/plain")
+        return plain_text("database unavailable", status=503)
+    return plain_text("ready")
+
+
+def plain_text(body, status=200):
+    response = HttpResponse(body, status=status, content_type="text/plain")
+    # These responses skip CommonMiddleware, which would otherwise add the length that
+    # keep-alive clients need to find the end of the body.
+    response["Content-Length"] = len(response.content)
+    return response
