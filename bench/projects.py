@@ -1,0 +1,119 @@
+"""The build contexts the benchmark compares: rendered projects, the guide-style reference, the
+ServeStatic variants, and the same images serving hello-world or a bare Django instead."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import uuid
+import warnings
+from pathlib import Path
+
+from copier import run_copy
+
+from conftest import build_image, variants
+
+REPO = Path(__file__).resolve().parent.parent
+SLUG = "bench_shop"
+
+# The guide's Dockerfile: one stage, the code copied before the requirements are installed,
+# compilers left in, root. Its python:3 base image ships the compilers and pip; on the slim base the
+# first two RUN lines stand in for them, so, as in the guide, they come before any COPY.
+REFERENCE_DOCKERFILE = """\
+ARG BASE_IMAGE
+FROM ${{BASE_IMAGE}}
+RUN apt-get update && apt-get install -y {build_packages}
+RUN python -m venv /venv
+ENV PATH=/venv/bin:$PATH
+WORKDIR /app
+COPY . /app
+RUN pip install -r requirements.txt
+RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput
+{cmd}
+"""
+
+# The same image with other WSGI and ASGI applications in the project's wsgi.py and asgi.py: the
+# image's CMD and the gateway's config run unchanged.
+SWAP_DOCKERFILE = f"""\
+ARG IMAGE
+FROM ${{IMAGE}}
+COPY *.py /app/{SLUG}/
+"""
+
+
+def render(destination: Path, database: str, server: str) -> Path:
+    """The template as it is in this checkout, uncommitted changes included (the report says so)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Dirty template changes")
+        run_copy(
+            str(REPO),
+            destination,
+            data={"project_name": "Bench Shop", "database": database, "server": server},
+            defaults=True,
+            unsafe=True,
+            quiet=True,
+            vcs_ref="HEAD",
+        )
+    return destination
+
+
+def build(client, context: Path, name: str, buildargs: dict[str, str]) -> str:
+    return build_image(client, context, f"django-template-bench/{name}:latest", buildargs)
+
+
+def reference(project: Path, destination: Path, database: str) -> Path:
+    """A copy of `project` with the guide-style Dockerfile, and the same CMD as the template's."""
+    shutil.copytree(project, destination)
+    dockerfile = destination / "Dockerfile"
+    cmd = next(line for line in dockerfile.read_text().splitlines() if line.startswith("CMD "))
+    build_packages = " ".join(variants.DATABASES[database].build_packages)
+    dockerfile.write_text(REFERENCE_DOCKERFILE.format(build_packages=build_packages, cmd=cmd))
+    return destination
+
+
+def servestatic(project: Path, destination: Path, version: str) -> Path:
+    """A copy of `project` serving its static files with ServeStatic instead of WhiteNoise."""
+    shutil.copytree(project, destination)
+    whitenoise = next(pin for pin in variants.COMMON_REQUIREMENTS if pin.startswith("whitenoise=="))
+    replace(destination / "requirements.txt", whitenoise, f"servestatic=={version}")
+    settings = destination / SLUG / "settings.py"
+    replace(
+        settings, "whitenoise.middleware.WhiteNoiseMiddleware", "servestatic.middleware.ServeStaticMiddleware"
+    )
+    replace(settings, "whitenoise.storage.", "servestatic.storage.")
+    return destination
+
+
+def async_health(project: Path, destination: Path) -> Path:
+    """A copy of `project` whose health-check middleware can also run async (bench/async_health.py),
+    so that under ASGI no sync-only middleware sits in front of the others."""
+    shutil.copytree(project, destination)
+    shutil.copy(REPO / "bench" / "async_health.py", destination / SLUG / "async_health.py")
+    replace(
+        destination / SLUG / "settings.py",
+        f"{SLUG}.health.HealthCheckMiddleware",
+        f"{SLUG}.async_health.AsyncCapableHealthCheckMiddleware",
+    )
+    return destination
+
+
+def swap_app(client, image: str, app: str, name: str) -> str:
+    """`image` serving bench/<app>/ (hello, bare_django) instead of the project."""
+    with tempfile.TemporaryDirectory(prefix="bench-swap-") as context:
+        for module in (REPO / "bench" / app).glob("*.py"):
+            shutil.copy(module, context)
+        (Path(context) / "Dockerfile").write_text(SWAP_DOCKERFILE)
+        return build(client, Path(context), name, {"IMAGE": image})
+
+
+def touch_code(project: Path) -> None:
+    """A code-only change: a new comment at the end of the project's urls.py."""
+    with (project / SLUG / "urls.py").open("a") as urls:
+        urls.write(f"# benchmark rebuild {uuid.uuid4().hex}\n")
+
+
+def replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    if old not in text:
+        raise ValueError(f"{path.name} no longer contains {old!r}; update bench/projects.py")
+    path.write_text(text.replace(old, new))
