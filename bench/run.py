@@ -37,7 +37,7 @@ sys.path.insert(0, str(REPO / "tests"))
 import projects  # noqa: E402
 import wrk  # noqa: E402
 
-from conftest import variants  # noqa: E402
+from conftest import find_base_image, variants  # noqa: E402
 from containers import App, run_once  # noqa: E402
 
 RAW = REPO / "bench" / "results" / "raw"
@@ -540,13 +540,6 @@ def asgi_static(client, report: Report, images: dict[str, str], plan: Plan) -> N
 # --- the run ----------------------------------------------------------------------------------------
 
 
-def base_image() -> str:
-    """The image scripts/build-offline-base-image prints (building it on first use)."""
-    script = REPO / "scripts" / "build-offline-base-image"
-    output = subprocess.run([script], capture_output=True, text=True, check=True, timeout=900).stdout
-    return output.split()[-1]
-
-
 def machine(client, base: str) -> list[list[str]]:
     cpuinfo = Path("/proc/cpuinfo").read_text()
     cpu = next(
@@ -640,7 +633,7 @@ def main() -> None:
     clock = time.monotonic()
     start_load = load_average()
     client = docker.from_env(timeout=900)
-    base = base_image()
+    base = find_base_image(client)
     buildargs = {"BASE_IMAGE": base}
     report = Report()
     for previous in RAW.glob("*.txt"):  # RAW holds the last run's wrk output only

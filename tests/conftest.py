@@ -214,25 +214,30 @@ def docker_client():
 
 @pytest.fixture(scope="session")
 def base_image(docker_client):
+    try:
+        return find_base_image(docker_client)
+    except subprocess.CalledProcessError as error:
+        pytest.fail(f"{Path(error.cmd[0]).name} failed:\n{error.stderr[-3000:]}")
+
+
+def find_base_image(client) -> str:
     """The official python image where it is present or a registry serves it; otherwise a
     stand-in built from Debian packages by scripts/build-offline-base-image."""
     import docker.errors
 
     official = f"python:{variants.DEFAULT_PYTHON_VERSION}-slim"
     try:
-        docker_client.images.get(official)
+        client.images.get(official)
         return official
     except docker.errors.ImageNotFound:
         pass
     try:
-        docker_client.images.pull(official)
+        client.images.pull(official)
         return official
     except docker.errors.APIError:
         pass
     script = REPO / "scripts" / "build-offline-base-image"
-    result = subprocess.run([script], capture_output=True, text=True, timeout=900)
-    if result.returncode:
-        pytest.fail(f"{script.name} failed:\n{result.stderr[-3000:]}")
+    result = subprocess.run([script], capture_output=True, text=True, timeout=900, check=True)
     return result.stdout.split()[-1]
 
 
