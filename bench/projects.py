@@ -6,14 +6,13 @@ from __future__ import annotations
 import shutil
 import tempfile
 import uuid
-import warnings
 from pathlib import Path
 
-from copier import run_copy
+from extensions import variants
+from tests.support import REPO
+from tests.support.images import build_image
+from tests.support.render import render_project
 
-from conftest import build_image, variants
-
-REPO = Path(__file__).resolve().parent.parent
 SLUG = "bench_shop"
 
 # The guide's Dockerfile: one stage, the code copied before the requirements are installed,
@@ -43,18 +42,7 @@ COPY *.py /app/{SLUG}/
 
 def render(destination: Path, database: str, server: str) -> Path:
     """The template as it is in this checkout, uncommitted changes included (the report says so)."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", "Dirty template changes")
-        run_copy(
-            str(REPO),
-            destination,
-            data={"project_name": "Bench Shop", "database": database, "server": server},
-            defaults=True,
-            unsafe=True,
-            quiet=True,
-            vcs_ref="HEAD",
-        )
-    return destination
+    return render_project(REPO, destination, project_name="Bench Shop", database=database, server=server)
 
 
 def build(client, context: Path, name: str, buildargs: dict[str, str]) -> str:

@@ -1,6 +1,6 @@
 """Benchmark the generated images against a Dockerfile in the guide's style.
 
-    .venv/bin/python bench/run.py [--quick] [--output PATH]
+    .venv/bin/python -m bench.run [--quick] [--output PATH]
 
 Measures, on this machine and one base image: image size, rebuild time after a code-only change,
 cold start, throughput and latency under wrk against a hello-world app on the same gateway,
@@ -21,7 +21,6 @@ import re
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from contextlib import contextmanager
@@ -31,14 +30,11 @@ from pathlib import Path
 import docker
 import requests
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "tests"))
-
-import projects  # noqa: E402
-import wrk  # noqa: E402
-
-from conftest import find_base_image, variants  # noqa: E402
-from containers import App, run_once  # noqa: E402
+from bench import projects, wrk
+from extensions import variants
+from tests.support import REPO
+from tests.support.environments import production_env
+from tests.support.images import App, find_base_image, run_once
 
 RAW = REPO / "bench" / "results" / "raw"
 DATABASE = "mysql"  # the variant whose driver needs a compiler
@@ -56,12 +52,7 @@ THROUGHPUT_RATIO = 0.5
 REBUILDS = 3
 
 # A production environment; no path measured here touches the database.
-APP_ENV = {
-    "SECRET_KEY": "benchmark-" + "0123456789abcdef" * 4,
-    "DOMAIN": "127.0.0.1",
-    "DATABASE_URL": "sqlite:////tmp/bench.sqlite3",
-    "WEB_CONCURRENCY": "2",
-}
+APP_ENV = production_env(DOMAIN="127.0.0.1", DATABASE_URL="sqlite:////tmp/bench.sqlite3", WEB_CONCURRENCY="2")
 # Behind the platform's TLS proxy, from a browser: no HTTPS redirect, the gzip variant.
 STATIC_HEADERS = ("X-Forwarded-Proto: https", "Accept-Encoding: gzip")
 STATIC_FILE = "admin/css/base.css"
@@ -556,7 +547,7 @@ def machine(client, base: str) -> list[list[str]]:
         ["memory", f"{memory_kb / 1024**2:.1f} GiB"],
         ["OS", f"{os_release['PRETTY_NAME'].strip(chr(34))}, kernel {platform.release()}"],
         ["Docker engine", f"{client.version()['Version']} (classic builder)"],
-        ["wrk", subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.split()[1]],
+        ["wrk", subprocess.run(["wrk", "-v"], capture_output=True, text=True, check=False).stdout.split()[1]],
         ["base image", f"`{base}` ({image.short_id.split(':')[1]}, {mb(image.attrs['Size'])} MB)"],
         ["template", template_revision()],
     ]
@@ -638,8 +629,8 @@ def main() -> None:
     report = Report()
     for previous in RAW.glob("*.txt"):  # RAW holds the last run's wrk output only
         previous.unlink()
-    with tempfile.TemporaryDirectory(prefix="django-bench-") as work:
-        work = Path(work)
+    with tempfile.TemporaryDirectory(prefix="django-bench-") as work_dir:
+        work = Path(work_dir)
         step(f"render and build the {DATABASE} variant for each gateway, the reference and ServeStatic")
         contexts = {server: projects.render(work / server, DATABASE, server) for server in SERVERS}
         reference = projects.reference(contexts["gunicorn"], work / "reference", DATABASE)

@@ -2,13 +2,17 @@
 
 - VariantContext puts the chosen rows of the variant table into every template's context as
   `db` and `gateway`, plus `requirements`.
-- TemplateHelpers adds the filters that derive and validate the project_slug answer, and the
-  function the after-update message uses to name files an update removed.
+- TemplateHelpers adds the filters that derive and validate the project_slug answer, the
+  functions that give copier.yml its choices and defaults from the variant table, the filter that
+  writes a table value as a Python literal, and the function the after-update message uses to
+  name files an update removed.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
+import json
 import keyword
 import re
 import subprocess
@@ -21,9 +25,11 @@ from jinja2.ext import Extension
 
 def _load_variants():
     # Loaded by path: copier imports this file by path too, so `extensions` is not a package here.
-    name = "copier_template_extensions.django_variants"
+    # One module per template checkout: a process may render several (the tests do).
+    path = Path(__file__).with_name("variants.py")
+    name = f"copier_template_extensions.django_variants_{hashlib.sha256(bytes(path)).hexdigest()[:12]}"
     if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("variants.py"))
+        spec = importlib.util.spec_from_file_location(name, path)
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
         spec.loader.exec_module(module)
@@ -32,18 +38,7 @@ def _load_variants():
 
 variants = _load_variants()
 
-# Import names a project package must not shadow: Django, the dependencies every variant may
-# install, and names a Django project or test runner already uses.
-RESERVED_NAMES = frozenset(
-    {
-        "django", "dj_database_url", "whitenoise", "storages", "boto3", "botocore",
-        "s3transfer", "jmespath", "dateutil", "urllib3", "six", "asgiref", "sqlparse",
-        "psycopg", "psycopg_binary", "MySQLdb", "mysqlclient", "gunicorn", "uvicorn",
-        "uvloop", "httptools", "h11", "click", "pyuwsgi", "uwsgi", "uwsgidecorators",
-        "pip", "setuptools", "test", "tests", "site", "data", "media", "static", "staticfiles",
-        "manage", "settings", "app",
-    }
-)  # fmt: skip
+RESERVED_NAMES = variants.reserved_names()
 
 _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*\Z")
 
@@ -76,8 +71,14 @@ def files_deleted_since_last_commit(project_dir: str, candidates: list[str]) -> 
         cwd=project_dir,
         capture_output=True,
         text=True,
+        check=False,
     )
     return result.stdout.split()
+
+
+def python_literal(value: str | int) -> str:
+    """A table value as Python source, double-quoted like ruff formats strings."""
+    return json.dumps(value) if isinstance(value, str) else repr(value)
 
 
 class TemplateHelpers(Extension):
@@ -85,7 +86,13 @@ class TemplateHelpers(Extension):
         super().__init__(environment)
         environment.filters["project_slug_problem"] = project_slug_problem
         environment.filters["project_slug_from_name"] = project_slug_from_name
+        environment.filters["python_literal"] = python_literal
         environment.globals["files_deleted_since_last_commit"] = files_deleted_since_last_commit
+        # copier.yml renders a string `choices` as YAML, and JSON is YAML.
+        environment.globals["variant_choices"] = lambda question: json.dumps(variants.choices(question))
+        environment.globals["variant_default"] = variants.DEFAULTS.__getitem__
+        environment.globals["python_versions"] = json.dumps(variants.PYTHON_VERSIONS)
+        environment.globals["default_python_version"] = variants.DEFAULT_PYTHON_VERSION
 
 
 class VariantContext(ContextHook):

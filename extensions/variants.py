@@ -1,9 +1,12 @@
 """The one table of what the template supports.
 
-Every database and gateway server the questionnaire offers is a row here, with the facts the
-templates render (pins, packages, commands, compose service) and the tests read (which variants
-exist, what must and must not appear in a rendered project). Adding a gateway is a new row in
-SERVERS plus its config file under template/, if it needs one: the tests enumerate this table.
+Every database and gateway server the questionnaire offers is a row here, with everything the
+variant is: what the templates render (pins, engine options, packages, commands, compose service),
+what copier.yml offers (its choices and defaults come from here), what the tests and CI need (the
+test database server, the Debian packages), and which import names a project slug must not take.
+Adding a gateway is a new row in SERVERS, plus its config file under template/ if it needs one;
+adding a database is a new row in DATABASES, plus a class in tests/support/services.py if its test
+server is a kind the tests cannot yet start. Nothing else reads a list of variants.
 """
 
 from __future__ import annotations
@@ -22,6 +25,18 @@ COMMON_REQUIREMENTS = (
     "django-storages[s3]==1.14.6",
     "boto3==1.44.8",
 )
+# The top-level import names those install, their dependencies' included (a test compares this
+# with what pip really installs for every variant).
+COMMON_IMPORTS = (
+    "django", "asgiref", "sqlparse", "dj_database_url", "whitenoise", "storages", "boto3",
+    "botocore", "s3transfer", "jmespath", "dateutil", "six", "urllib3",
+)  # fmt: skip
+# Names a project slug must not take besides those: what a virtualenv brings itself, the
+# project's folders and modules, and names Django projects and test runners already use.
+LAYOUT_NAMES = (
+    "pip", "setuptools", "pkg_resources", "data", "deploy", "media", "static", "staticfiles",
+    "manage", "settings", "app", "test", "tests",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -42,11 +57,20 @@ class Database:
     local_database_url: str
     django_engine: str
     compose: ComposeService | None = None
+    # OPTIONS a URL cannot express, rendered into settings.py; options in the URL's query win.
+    options: dict[str, str | int] = field(default_factory=dict)
+    options_reason: str = ""
     # Debian packages needed to compile the driver (builder stage only) and to run it.
     build_packages: tuple[str, ...] = ()
     runtime_packages: tuple[str, ...] = ()
+    # Top-level import names the requirements install.
+    imports: tuple[str, ...] = ()
+    # The class in tests/support/services.py that runs a real server of this database for the
+    # tests, and the Debian packages it needs (None: a file database, nothing to run).
+    test_server: str | None = None
+    test_server_packages: tuple[str, ...] = ()
     # Words that only a project using this database contains; tests check they go away on a switch.
-    markers: tuple[str, ...] = field(default=())
+    markers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -60,7 +84,9 @@ class Server:
     config_file: str | None = None
     # Under ASGI, Django's docs advise against persistent connections.
     conn_max_age: int = 600
-    markers: tuple[str, ...] = field(default=())
+    # Top-level import names the requirements install.
+    imports: tuple[str, ...] = ()
+    markers: tuple[str, ...] = ()
 
     def exec_form(self, slug: str) -> str:
         """The Dockerfile CMD line's JSON array for a project package named `slug`."""
@@ -80,6 +106,9 @@ DATABASES: dict[str, Database] = {
             healthcheck="pg_isready --username=postgres --dbname=db",
             data_path="/var/lib/postgresql/data",
         ),
+        imports=("psycopg", "psycopg_binary", "typing_extensions"),
+        test_server="PostgresServer",
+        test_server_packages=("postgresql",),
         markers=("psycopg", "postgres"),
     ),
     "mysql": Database(
@@ -94,8 +123,13 @@ DATABASES: dict[str, Database] = {
             healthcheck="mysqladmin ping --host=127.0.0.1 --user=root --silent",
             data_path="/var/lib/mysql",
         ),
+        options={"charset": "utf8mb4", "init_command": "SET sql_mode='STRICT_TRANS_TABLES'"},
+        options_reason="Full Unicode, and errors instead of silently truncated data.",
         build_packages=("gcc", "libc6-dev", "pkg-config", "default-libmysqlclient-dev"),
         runtime_packages=("libmariadb3",),
+        imports=("MySQLdb",),
+        test_server="MariaDBServer",
+        test_server_packages=("mariadb-server",),
         markers=("mysqlclient", "mysql"),
     ),
     "sqlite": Database(
@@ -104,6 +138,15 @@ DATABASES: dict[str, Database] = {
         requirements=(),
         local_database_url="sqlite:////data/db.sqlite3",
         django_engine="django.db.backends.sqlite3",
+        options={
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        },
+        options_reason=(
+            "Several workers share one file: queue writers instead of failing with"
+            ' "database is locked", and let readers run while one writes.'
+        ),
         markers=("sqlite:////data",),
     ),
 }
@@ -115,6 +158,7 @@ SERVERS: dict[str, Server] = {
         requirements=("gunicorn==27.0.1",),
         command=("gunicorn", "--config=deploy/gunicorn.conf.py", "{slug}.wsgi"),
         config_file="deploy/gunicorn.conf.py",
+        imports=("gunicorn", "packaging"),
         markers=("gunicorn",),
     ),
     "uvicorn": Server(
@@ -126,11 +170,14 @@ SERVERS: dict[str, Server] = {
         command=(
             "sh",
             "-c",
-            "python -c 'import {slug}.asgi'"
-            ' && exec uvicorn {slug}.asgi:application --host="$LISTEN_ADDRESS" --port="$PORT"'
-            " --proxy-headers --forwarded-allow-ips='*' --no-server-header",
+            (
+                "python -c 'import {slug}.asgi'"
+                ' && exec uvicorn {slug}.asgi:application --host="$LISTEN_ADDRESS" --port="$PORT"'
+                " --proxy-headers --forwarded-allow-ips='*' --no-server-header"
+            ),
         ),
         conn_max_age=0,
+        imports=("uvicorn", "uvloop", "httptools", "h11", "click"),
         markers=("uvicorn", "uvloop", "httptools"),
     ),
     "uwsgi": Server(
@@ -139,6 +186,7 @@ SERVERS: dict[str, Server] = {
         requirements=("pyuwsgi==2.0.30.post1",),
         command=("uwsgi", "--ini=deploy/uwsgi.ini"),
         config_file="deploy/uwsgi.ini",
+        imports=("pyuwsgi", "uwsgi", "uwsgidecorators"),
         markers=("uwsgi",),
     ),
 }
@@ -147,6 +195,30 @@ DEFAULT_DATABASE = "postgresql"
 DEFAULT_SERVER = "gunicorn"
 
 
+QUESTIONS: dict[str, dict] = {"database": DATABASES, "server": SERVERS}
+DEFAULTS = {"database": DEFAULT_DATABASE, "server": DEFAULT_SERVER}
+
+
 def requirements(database: str, server: str) -> list[str]:
     """The pinned requirements of one variant, in the order requirements.txt lists them."""
     return [*COMMON_REQUIREMENTS, *DATABASES[database].requirements, *SERVERS[server].requirements]
+
+
+def choices(question: str) -> dict[str, str]:
+    """copier.yml's choices for `question`: label -> answer, in table order."""
+    return {row.label: row.name for row in QUESTIONS[question].values()}
+
+
+def reserved_names() -> frozenset[str]:
+    """Import names a project slug must not shadow: whatever any variant installs (a project can
+    switch to any of them later), and the fixed layout names."""
+    rows = [*DATABASES.values(), *SERVERS.values()]
+    return frozenset({*COMMON_IMPORTS, *LAYOUT_NAMES, *(name for row in rows for name in row.imports)})
+
+
+def debian_packages(database: str | None = None) -> list[str]:
+    """What a machine needs to run the tests of one database's rows (or all): the headers its
+    driver compiles against on the host, and its test server."""
+    rows = [DATABASES[database]] if database else DATABASES.values()
+    packages = [package for row in rows for package in (*row.build_packages, *row.test_server_packages)]
+    return list(dict.fromkeys(packages))

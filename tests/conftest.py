@@ -1,39 +1,26 @@
-"""Shared fixtures: the variant matrix, rendered projects and their virtualenvs.
+"""Fixtures and hooks only; the code behind them is in tests/support/.
 
 Any test that takes a `database`, `server` or `python_version` argument runs once per row of
-extensions/variants.py (narrowed by --database / --server / --python-version), so a new row is
-covered without editing a test.
+extensions/variants.py (narrowed by --database / --server / --python-version, and by a test's
+`variants` marker), so a new row is covered without editing a test.
 """
 
 from __future__ import annotations
 
-import hashlib
+import functools
 import os
 import shutil
 import subprocess
-import sys
-import venv
 from pathlib import Path
 
+import docker
 import pytest
-from copier import run_copy
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+from extensions import variants
+from tests.support import environments, images, services
+from tests.support.project import Manage
+from tests.support.render import render_project
 
-import services  # noqa: E402
-from extensions import variants  # noqa: E402
-
-CACHE = REPO / ".cache"
-
-# For `manage.py shell -c`: saves a file through the default storage, prints its name and content.
-SAVE_AND_READ_MEDIA = """
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
-name = default_storage.save("notes/hello.txt", ContentFile(b"hello media"))
-print(name)
-print(default_storage.open(name).read().decode())
-"""
 MATRIX = {
     "database": list(variants.DATABASES),
     "server": list(variants.SERVERS),
@@ -49,31 +36,14 @@ def pytest_addoption(parser):
 
 
 def pytest_generate_tests(metafunc):
+    marker = metafunc.definition.get_closest_marker("variants")
+    accepts = marker.kwargs if marker else {}
     for name, values in MATRIX.items():
         if name not in metafunc.fixturenames:
             continue
         chosen = metafunc.config.getoption(name)
-        restrict = getattr(metafunc.function, "variant_filter", {}).get(name)
-        cells = [v for v in values if (chosen is None or v == chosen)]
-        cells = [v for v in cells if restrict is None or restrict(v)]
-        metafunc.parametrize(name, cells)
-
-
-def only(**filters):
-    """Run a matrix test only for the rows a predicate accepts, e.g. only(database=has_server)."""
-
-    def mark(function):
-        function.variant_filter = filters
-        return function
-
-    return mark
-
-
-def missing_service(reason):
-    """Skip a test whose service this machine lacks; fail instead where REQUIRE_SERVICES=1 (CI)."""
-    if os.environ.get("REQUIRE_SERVICES") == "1":
-        pytest.fail(f"REQUIRE_SERVICES=1 but {reason}")
-    pytest.skip(reason)
+        accept = accepts.get(name, lambda _value: True)
+        metafunc.parametrize(name, [v for v in values if chosen in (None, v) and accept(v)])
 
 
 # --- rendering --------------------------------------------------------------------------------
@@ -88,14 +58,13 @@ def copier_template_paths():
 def render(copier_template, tmp_path_factory):
     """render(database=..., server=..., python_version=..., project_name=...) -> project path.
 
-    Renders the committed copy of the template (see pytest-copier's copier_template); the same
-    answers are rendered once per session.
+    Renders the committed copy of the template (pytest-copier's copier_template) with the
+    variant table's defaults for what is not given; the same answers render once per session.
     """
     rendered = {}
 
     def render(**answers):
         answers = {
-            "project_name": "Example Shop",
             "database": variants.DEFAULT_DATABASE,
             "server": variants.DEFAULT_SERVER,
             "python_version": variants.DEFAULT_PYTHON_VERSION,
@@ -103,18 +72,8 @@ def render(copier_template, tmp_path_factory):
         }
         key = tuple(sorted(answers.items()))
         if key not in rendered:
-            name = "-".join(str(answers[k]) for k in ("database", "server", "python_version"))
-            destination = tmp_path_factory.mktemp(f"{name}-")
-            run_copy(
-                str(copier_template),
-                destination,
-                data=answers,
-                defaults=True,
-                unsafe=True,
-                quiet=True,
-                vcs_ref="HEAD",
-            )
-            rendered[key] = destination
+            name = "-".join(answers[k] for k in ("database", "server", "python_version"))
+            rendered[key] = render_project(copier_template, tmp_path_factory.mktemp(f"{name}-"), **answers)
         return rendered[key]
 
     return render
@@ -129,62 +88,18 @@ def project(render, database, server):
 # --- running the rendered project on this machine ------------------------------------------------
 
 
-def virtualenv_for(requirements: Path) -> Path:
-    """A virtualenv with `requirements` installed, shared by every project that pins the same."""
-    digest = hashlib.sha256(requirements.read_bytes()).hexdigest()[:16]
-    path = CACHE / "venvs" / digest
-    if not (path / ".complete").exists():
-        venv.create(path, with_pip=True, clear=True)
-        subprocess.run(
-            [path / "bin" / "pip", "install", "--quiet", "--disable-pip-version-check", "-r", requirements],
-            check=True,
-        )
-        (path / ".complete").touch()
-    return path
-
-
 @pytest.fixture
-def production_env(tmp_path) -> dict[str, str]:
-    """What a platform provides in production: no DJANGO_DEBUG, a real secret, a domain."""
-    return {
-        "PATH": os.environ["PATH"],
-        "HOME": os.environ.get("HOME", "/root"),
-        "LANG": "C.UTF-8",
-        "SECRET_KEY": hashlib.sha256(os.urandom(32)).hexdigest() + "-not-a-real-secret",
-        "DOMAIN": "example.com",
-        "DOMAIN_ALIASES": "www.example.com",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        "DEFAULT_STORAGE_DSN": f"file://{tmp_path / 'media'}/?url=%2Fmedia%2F",
-    }
+def production_env_on_disk(tmp_path):
+    """production_env_on_disk(**overrides): a production environment whose database and media
+    are files under this test's tmp_path."""
 
-
-class Manage:
-    """Runs the rendered project's manage.py with its own virtualenv."""
-
-    def __init__(self, project: Path, venv_path: Path):
-        self.project = project
-        self.python = venv_path / "bin" / "python"
-
-    def __call__(self, *args, env, check=True):
-        """Run manage.py with exactly `env`; a None value leaves that variable out."""
-        result = subprocess.run(
-            [self.python, "manage.py", *args],
-            cwd=self.project,
-            env={key: value for key, value in env.items() if value is not None},
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        if check and result.returncode:
-            pytest.fail(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
-        return result
+    return functools.partial(environments.production_env_on_disk, tmp_path)
 
 
 @pytest.fixture
 def manage(project, tmp_path):
     """manage.py of a private copy of the project: commands like collectstatic write into it."""
-    copy = shutil.copytree(project, tmp_path / "project")
-    return Manage(copy, virtualenv_for(copy / "requirements.txt"))
+    return Manage(shutil.copytree(project, tmp_path / "project"))
 
 
 @pytest.fixture(scope="session")
@@ -203,66 +118,19 @@ def s3_server(tmp_path_factory):
 @pytest.fixture(scope="session")
 def docker_client():
     try:
-        import docker
-
         client = docker.from_env(timeout=600)
         client.ping()
-    except Exception as error:  # noqa: BLE001 - any failure means there is no usable engine
-        missing_service(f"no Docker engine answers ({error})")
+    except Exception as error:
+        services.missing_service(f"no Docker engine answers ({error})")
     return client
 
 
 @pytest.fixture(scope="session")
 def base_image(docker_client):
     try:
-        return find_base_image(docker_client)
+        return images.find_base_image(docker_client)
     except subprocess.CalledProcessError as error:
         pytest.fail(f"{Path(error.cmd[0]).name} failed:\n{error.stderr[-3000:]}")
-
-
-def find_base_image(client) -> str:
-    """The official python image where it is present or a registry serves it; otherwise a
-    stand-in built from Debian packages by scripts/build-offline-base-image."""
-    import docker.errors
-
-    official = f"python:{variants.DEFAULT_PYTHON_VERSION}-slim"
-    try:
-        client.images.get(official)
-        return official
-    except docker.errors.ImageNotFound:
-        pass
-    try:
-        client.images.pull(official)
-        return official
-    except docker.errors.APIError:
-        pass
-    script = REPO / "scripts" / "build-offline-base-image"
-    result = subprocess.run([script], capture_output=True, text=True, timeout=900, check=True)
-    return result.stdout.split()[-1]
-
-
-class BuildFailed(Exception):
-    pass
-
-
-def build_image(client, context: Path, tag: str, buildargs: dict[str, str]) -> str:
-    """Build with the classic builder, as the Docker SDK does; the log tail explains a failure."""
-    log = []
-    for chunk in client.api.build(
-        path=str(context),
-        tag=tag,
-        buildargs=buildargs,
-        network_mode="host",
-        rm=True,
-        forcerm=True,
-        decode=True,
-    ):
-        log.extend(chunk.get("stream", "").splitlines())
-        if "error" in chunk:
-            log.append(chunk["error"])
-            tail = "\n".join(log[-40:])
-            raise BuildFailed(f"docker build of {context} failed; last lines of the build log:\n{tail}")
-    return tag
 
 
 @pytest.fixture(scope="session")
@@ -274,10 +142,10 @@ def build(docker_client, base_image):
         if project not in built:
             tag = f"django-template-test/{project.name.lower()}:latest"
             try:
-                built[project] = build_image(docker_client, project, tag, {"BASE_IMAGE": base_image})
-            except BuildFailed as error:
+                built[project] = images.build_image(docker_client, project, tag, {"BASE_IMAGE": base_image})
+            except images.BuildFailed as error:
                 built[project] = error  # one failed build fails each test of that image, once built
-        if isinstance(built[project], BuildFailed):
+        if isinstance(built[project], images.BuildFailed):
             pytest.fail(str(built[project]), pytrace=False)
         return built[project]
 
@@ -286,20 +154,17 @@ def build(docker_client, base_image):
 
 # --- database servers on loopback -------------------------------------------------------------------
 
-# The real server each database row is tested against (SQLite has none: a file on a volume).
-DATABASE_SERVERS = {"postgresql": services.PostgresServer, "mysql": services.MariaDBServer}
-
 
 @pytest.fixture(scope="session")
 def database_servers(tmp_path_factory):
-    """database_servers(database) -> that database's server, started on first use."""
+    """database_servers(database) -> that database's test server, started on first use."""
     started = {}
 
     def get(database):
         if database not in started:
-            server_class = DATABASE_SERVERS[database]
+            server_class = services.server_class_for(database)
             if not server_class.available():
-                missing_service(f"no {database} server binaries on this machine")
+                services.missing_service(f"no {database} server binaries on this machine")
             server = server_class(tmp_path_factory.mktemp(database))
             server.start()
             started[database] = server
@@ -318,7 +183,7 @@ def database_server(database, database_servers):
 @pytest.fixture
 def data_volumes(database, docker_client):
     """A fresh named volume at /data for a file database, like a platform's persistent disk."""
-    if database in DATABASE_SERVERS:
+    if services.has_test_server(database):
         yield {}
         return
     volume = docker_client.volumes.create(f"django-template-test-{os.urandom(4).hex()}")
@@ -328,6 +193,6 @@ def data_volumes(database, docker_client):
 
 @pytest.fixture
 def database_url(database, server, database_servers):
-    if database not in DATABASE_SERVERS:
+    if not services.has_test_server(database):
         return variants.DATABASES[database].local_database_url
     return database_servers(database).create_database(f"app_{server}_{os.urandom(4).hex()}")

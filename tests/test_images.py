@@ -5,20 +5,17 @@ from __future__ import annotations
 
 import re
 import time
-import uuid
 
 import pytest
 import requests
 
-from conftest import SAVE_AND_READ_MEDIA, only, variants
-from containers import App, ProxiedClient, run_once
+from tests.support.environments import production_env
+from tests.support.images import App, ProxiedClient, run_once
+from tests.support.project import SAVE_AND_READ_MEDIA
+from tests.support.services import has_test_server
 
 SUPERUSER = {"DJANGO_SUPERUSER_USERNAME": "admin", "DJANGO_SUPERUSER_PASSWORD": "a long admin passphrase 42"}
 SUPERUSER_EMAIL = {"DJANGO_SUPERUSER_EMAIL": "admin@example.com"}
-
-
-def has_database_server(database):
-    return variants.DATABASES[database].compose is not None
 
 
 @pytest.fixture
@@ -29,14 +26,14 @@ def image(project, build):
 @pytest.fixture
 def cell_env(database, server, database_url, s3_server):
     """The production environment a platform gives one variant's containers."""
-    return {
-        "SECRET_KEY": uuid.uuid4().hex * 2,
-        "DOMAIN": "localhost",
-        "DOMAIN_ALIASES": "127.0.0.1",
-        "DATABASE_URL": database_url,
-        "DEFAULT_STORAGE_DSN": f"s3+http://key:secret@{s3_server.endpoint_url[7:]}/media-bucket/{database}-{server}/",
-        "WEB_CONCURRENCY": "2",
-    }
+    s3_host = s3_server.endpoint_url.removeprefix("http://")
+    return production_env(
+        DOMAIN="localhost",
+        DOMAIN_ALIASES="127.0.0.1",
+        DATABASE_URL=database_url,
+        DEFAULT_STORAGE_DSN=f"s3+http://key:secret@{s3_host}/media-bucket/{database}-{server}/",
+        WEB_CONCURRENCY="2",
+    )
 
 
 @pytest.fixture
@@ -63,14 +60,16 @@ def test_gateway_serves_health_admin_static_and_login(app):
         assert response.headers.get("Content-Length") == str(len(response.content))
 
     plain = requests.get(app.url("/admin/login/"), allow_redirects=False, timeout=10)
-    assert plain.status_code == 301 and plain.headers["Location"].startswith("https://")
+    assert plain.status_code == 301
+    assert plain.headers["Location"].startswith("https://")
 
     login_page = client.get("/admin/login/")
     assert login_page.status_code == 200
     stylesheet = re.search(r'href="(/static/admin/css/base\.[0-9a-f]{12}\.css)"', login_page.text)
     assert stylesheet, "the page links the hashed stylesheet from the manifest"
     css = client.get(stylesheet.group(1), headers={"Accept-Encoding": "gzip"})
-    assert css.status_code == 200 and css.headers["Content-Encoding"] == "gzip"
+    assert css.status_code == 200
+    assert css.headers["Content-Encoding"] == "gzip"
     assert "immutable" in css.headers["Cache-Control"]
     assert int(re.search(r"max-age=(\d+)", css.headers["Cache-Control"]).group(1)) >= 365 * 24 * 3600
 
@@ -84,7 +83,8 @@ def test_gateway_serves_health_admin_static_and_login(app):
         },
         headers={"Referer": f"https://127.0.0.1:{app.port}/admin/login/"},
     )
-    assert login.status_code == 302 and login.headers["Location"] == "/admin/", login.text[:2000]
+    assert login.status_code == 302, login.text[:2000]
+    assert login.headers["Location"] == "/admin/"
     assert "Site administration" in client.get("/admin/").text
 
 
@@ -105,7 +105,8 @@ def test_deploy_check_is_clean_inside_the_image(docker_client, image, cell_env):
 
 def test_gateway_runs_as_non_root(app):
     uids = re.search(r"^Uid:\s+(\d+)\s+(\d+)", app.exec("cat", "/proc/1/status"), re.MULTILINE)
-    assert uids.group(1) != "0" and uids.group(2) != "0"
+    assert uids.group(1) != "0"
+    assert uids.group(2) != "0"
 
 
 def test_docker_stop_exits_zero_within_seconds(app):
@@ -116,7 +117,7 @@ def test_docker_stop_exits_zero_within_seconds(app):
     assert elapsed < 5, f"docker stop took {elapsed:.1f}s"
 
 
-@only(database=has_database_server)
+@pytest.mark.variants(database=has_test_server)
 def test_readiness_follows_the_database(app, database_server):
     client = ProxiedClient(app)
     database_server.stop()

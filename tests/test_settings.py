@@ -4,80 +4,79 @@ import importlib.util
 
 import pytest
 
-from conftest import SAVE_AND_READ_MEDIA
+from tests.support.project import SAVE_AND_READ_MEDIA
 
 
-def test_deploy_check_passes_in_production(manage, tmp_path, production_env):
-    result = manage("check", "--deploy", "--fail-level", "WARNING", env=production_env)
+def test_deploy_check_passes_in_production(manage, production_env_on_disk):
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=production_env_on_disk())
     assert "no issues" in result.stdout
 
 
-def test_migrate_and_collectstatic_on_sqlite(manage, tmp_path, production_env):
-    manage("migrate", "--noinput", env=production_env)
+def test_migrate_and_collectstatic_on_sqlite(manage, tmp_path, production_env_on_disk):
+    manage("migrate", "--noinput", env=production_env_on_disk())
     assert (tmp_path / "db.sqlite3").stat().st_size > 0
-    manage("collectstatic", "--noinput", env=production_env)
+    manage("collectstatic", "--noinput", env=production_env_on_disk())
     static = manage.project / "staticfiles"
     assert (static / "staticfiles.json").exists(), "manifest storage wrote its manifest"
     assert list(static.glob("admin/css/base.*.css.gz")), "hashed and compressed copies exist"
 
 
-def test_media_file_round_trip_through_file_dsn(manage, tmp_path, production_env):
-    name, content = manage(
-        "shell", "--verbosity=0", "-c", SAVE_AND_READ_MEDIA, env=production_env
-    ).stdout.splitlines()
+def saved_media(manage, env) -> tuple[str, str]:
+    """(name, content) of a file saved and read back through the default storage."""
+    name, content = manage("shell", "--verbosity=0", "-c", SAVE_AND_READ_MEDIA, env=env).stdout.splitlines()
+    return name, content
+
+
+def test_media_file_round_trip_through_file_dsn(manage, tmp_path, production_env_on_disk):
+    name, content = saved_media(manage, production_env_on_disk())
     assert content == "hello media"
     assert (tmp_path / "media" / name).read_bytes() == b"hello media"
 
 
-def test_media_file_round_trip_through_s3_compatible_endpoint(manage, production_env, s3_server):
+def test_media_file_round_trip_through_s3_compatible_endpoint(manage, production_env_on_disk, s3_server):
     # A generic S3-compatible endpoint over plain http, addressed by path; the secret has a "/".
     host = s3_server.endpoint_url.removeprefix("http://")
     dsn = f"s3+http://test-key:test%2Fsecret@{host}/media-bucket/uploads/"
-    name, content = manage(
-        "shell",
-        "--verbosity=0",
-        "-c",
-        SAVE_AND_READ_MEDIA,
-        env={**production_env, "DEFAULT_STORAGE_DSN": dsn},
-    ).stdout.splitlines()
+    name, content = saved_media(manage, production_env_on_disk(DEFAULT_STORAGE_DSN=dsn))
     assert content == "hello media"
     assert s3_server.get_object("media-bucket", f"uploads/{name}") == b"hello media"
 
 
-def test_amazon_dsn_honours_aws_endpoint_url_s3(manage, production_env, s3_server):
-    env = {
-        **production_env,
-        "DEFAULT_STORAGE_DSN": "s3://test-key:test-secret@media-bucket.s3.eu-central-1.amazonaws.com/?auth=s3v4",
-        "AWS_ENDPOINT_URL_S3": s3_server.endpoint_url,
-    }
-    name, content = manage("shell", "--verbosity=0", "-c", SAVE_AND_READ_MEDIA, env=env).stdout.splitlines()
+def test_amazon_dsn_honours_aws_endpoint_url_s3(manage, production_env_on_disk, s3_server):
+    env = production_env_on_disk(
+        DEFAULT_STORAGE_DSN="s3://test-key:test-secret@media-bucket.s3.eu-central-1.amazonaws.com/?auth=s3v4",
+        AWS_ENDPOINT_URL_S3=s3_server.endpoint_url,
+    )
+    name, content = saved_media(manage, env)
     assert content == "hello media"
     assert s3_server.get_object("media-bucket", name) == b"hello media"
 
 
-def test_missing_secret_key_stops_with_a_one_line_reason(manage, production_env):
-    result = manage("check", env={**production_env, "SECRET_KEY": None}, check=False)
+def assert_refused_in_one_line(result, variable: str):
     assert result.returncode != 0
-    assert result.stderr.strip().count("\n") == 0 and "SECRET_KEY" in result.stderr
+    assert result.stderr.strip().count("\n") == 0, result.stderr
+    assert variable in result.stderr
 
 
-def test_debug_runs_without_secret_key(manage, production_env):
-    env = {**production_env, "SECRET_KEY": None, "DJANGO_DEBUG": "True"}
-    manage("check", env=env)
+def test_missing_secret_key_stops_with_a_one_line_reason(manage, production_env_on_disk):
+    result = manage("check", env=production_env_on_disk(SECRET_KEY=None), check=False)
+    assert_refused_in_one_line(result, "SECRET_KEY")
+
+
+def test_debug_runs_without_secret_key(manage, production_env_on_disk):
+    manage("check", env=production_env_on_disk(SECRET_KEY=None, DJANGO_DEBUG="True"))
 
 
 @pytest.mark.parametrize("url", ["not a url", "postgres://user@host:port/db", "ftp://example.com/db"])
-def test_malformed_database_url_stops_with_a_one_line_reason(manage, production_env, url):
-    result = manage("check", env={**production_env, "DATABASE_URL": url}, check=False)
-    assert result.returncode != 0
-    assert result.stderr.strip().count("\n") == 0 and "DATABASE_URL" in result.stderr
+def test_malformed_database_url_stops_with_a_one_line_reason(manage, production_env_on_disk, url):
+    result = manage("check", env=production_env_on_disk(DATABASE_URL=url), check=False)
+    assert_refused_in_one_line(result, "DATABASE_URL")
 
 
 @pytest.mark.parametrize("dsn", ["ftp://example.com/media", "s3://no-credentials.example.com/bucket"])
-def test_unusable_storage_dsn_stops_with_a_one_line_reason(manage, production_env, dsn):
-    result = manage("check", env={**production_env, "DEFAULT_STORAGE_DSN": dsn}, check=False)
-    assert result.returncode != 0
-    assert result.stderr.strip().count("\n") == 0 and "DEFAULT_STORAGE_DSN" in result.stderr
+def test_unusable_storage_dsn_stops_with_a_one_line_reason(manage, production_env_on_disk, dsn):
+    result = manage("check", env=production_env_on_disk(DEFAULT_STORAGE_DSN=dsn), check=False)
+    assert_refused_in_one_line(result, "DEFAULT_STORAGE_DSN")
 
 
 # --- the DSN parser on its own ------------------------------------------------------------------
@@ -99,7 +98,7 @@ def test_guide_file_dsn(storage_dsn):
 
 
 @pytest.mark.parametrize(
-    "host, region",
+    ("host", "region"),
     [
         ("my-bucket.s3.amazonaws.com", None),
         ("my-bucket.s3.eu-central-1.amazonaws.com", "eu-central-1"),

@@ -2,12 +2,14 @@
 
 Every server is a child process listening on 127.0.0.1 only, at a free port,
 and logging into a file in its workdir. These are plain classes:
-tests/conftest.py wraps them in fixtures and calls close().
+tests/conftest.py wraps them in fixtures and calls close(). A database row of
+extensions/variants.py names its class here in `test_server`.
 """
 
 from __future__ import annotations
 
-import glob
+import contextlib
+import importlib.util
 import os
 import pwd
 import shutil
@@ -20,6 +22,13 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import NoReturn
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from extensions import variants
 
 HOST = "127.0.0.1"
 START_TIMEOUT = 30.0
@@ -33,6 +42,23 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((HOST, 0))
         return sock.getsockname()[1]
+
+
+def missing_service(reason: str) -> NoReturn:
+    """Skip a test whose service this machine lacks; fail instead where REQUIRE_SERVICES=1 (CI)."""
+    if os.environ.get("REQUIRE_SERVICES") == "1":
+        pytest.fail(f"REQUIRE_SERVICES=1 but {reason}")
+    pytest.skip(reason)
+
+
+def has_test_server(database: str) -> bool:
+    """Whether the tests run a real server for `database` (not a file database)."""
+    return variants.DATABASES[database].test_server is not None
+
+
+def server_class_for(database: str) -> type[_Server]:
+    """The class that runs `database`'s test server, as its row names it."""
+    return globals()[variants.DATABASES[database].test_server]
 
 
 def _is_root() -> bool:
@@ -80,7 +106,7 @@ class _Server:
             return
         self._prepare()
         started = time.monotonic()
-        with open(self.log_path, "ab") as log:
+        with self.log_path.open("ab") as log:
             self._process = subprocess.Popen(
                 self._command(),
                 stdin=subprocess.DEVNULL,
@@ -161,6 +187,7 @@ def _run(args: list[str], **kwargs) -> subprocess.CompletedProcess:
         text=True,
         timeout=START_TIMEOUT,
         **kwargs,
+        check=False,
     )
     if result.returncode != 0:
         raise RuntimeError(
@@ -174,8 +201,8 @@ def _run(args: list[str], **kwargs) -> subprocess.CompletedProcess:
 
 def _postgres_bindir() -> Path | None:
     """The bin dir of the highest installed Debian PostgreSQL version."""
-    found = glob.glob("/usr/lib/postgresql/*/bin/postgres")
-    versions = [Path(p).parent for p in found if Path(p).parent.parent.name.isdigit()]
+    found = Path("/usr/lib/postgresql").glob("*/bin/postgres")
+    versions = [path.parent for path in found if path.parent.parent.name.isdigit()]
     if not versions:
         return None
     return max(versions, key=lambda bindir: int(bindir.parent.name))
@@ -213,7 +240,7 @@ class PostgresServer(_Server):
         return {}
 
     def _postgres_can_reach(self, path: Path) -> bool:
-        return subprocess.run(["test", "-x", str(path)], **self._popen_kwargs()).returncode == 0
+        return subprocess.run(["test", "-x", str(path)], **self._popen_kwargs(), check=False).returncode == 0
 
     def _prepare(self) -> None:
         if (self.datadir / "PG_VERSION").exists():
@@ -403,8 +430,6 @@ class MotoS3Server(_Server):
 
     @staticmethod
     def available() -> bool:
-        import importlib.util
-
         return importlib.util.find_spec("moto.server") is not None
 
     @property
@@ -419,16 +444,11 @@ class MotoS3Server(_Server):
     def _check_ready(self) -> None:
         # No proxies: an HTTP(S)_PROXY from the environment must not catch loopback.
         opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-        try:
+        with contextlib.suppress(urllib.error.HTTPError):  # any HTTP answer means it is up
             opener.open(f"{self.endpoint_url}/", timeout=2).close()
-        except urllib.error.HTTPError:
-            pass  # any HTTP answer means the server is up
 
     def client(self):
         """A boto3 S3 client for this server, with dummy credentials."""
-        import boto3
-        from botocore.config import Config
-
         return boto3.client(
             "s3",
             endpoint_url=self.endpoint_url,

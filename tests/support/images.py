@@ -1,13 +1,62 @@
-"""Running a built project image on the host network, bound to 127.0.0.1, and talking to it."""
+"""Building a project's image, running it on the host network bound to 127.0.0.1, and talking
+to it."""
 
 from __future__ import annotations
 
+import subprocess
 import time
 import uuid
+from pathlib import Path
 
+import docker.errors
 import requests
 
-from services import free_port
+from extensions import variants
+from tests.support import REPO
+from tests.support.services import free_port
+
+
+def find_base_image(client) -> str:
+    """The official python image where it is present or a registry serves it; otherwise a
+    stand-in built from Debian packages by scripts/build-offline-base-image."""
+    official = f"python:{variants.DEFAULT_PYTHON_VERSION}-slim"
+    try:
+        client.images.get(official)
+        return official
+    except docker.errors.ImageNotFound:
+        pass
+    try:
+        client.images.pull(official)
+        return official
+    except docker.errors.APIError:
+        pass
+    script = REPO / "scripts" / "build-offline-base-image"
+    result = subprocess.run([script], capture_output=True, text=True, timeout=900, check=True)
+    return result.stdout.split()[-1]
+
+
+class BuildFailed(Exception):
+    pass
+
+
+def build_image(client, context: Path, tag: str, buildargs: dict[str, str]) -> str:
+    """Build with the classic builder, as the Docker SDK does; the log tail explains a failure."""
+    log = []
+    for chunk in client.api.build(
+        path=str(context),
+        tag=tag,
+        buildargs=buildargs,
+        network_mode="host",
+        rm=True,
+        forcerm=True,
+        decode=True,
+    ):
+        log.extend(chunk.get("stream", "").splitlines())
+        if "error" in chunk:
+            log.append(chunk["error"])
+            tail = "\n".join(log[-40:])
+            raise BuildFailed(f"docker build of {context} failed; last lines of the build log:\n{tail}")
+    return tag
 
 
 class ContainerExited(AssertionError):

@@ -1,0 +1,15 @@
+"""git, as the tests use it on rendered projects and template histories."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+
+def git(repository: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=repository, check=True, capture_output=True, text=True).stdout
+
+
+def commit_all(repository: Path, message: str) -> None:
+    git(repository, "add", "--all")
+    git(repository, "commit", "--quiet", "--message", message)

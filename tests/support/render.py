@@ -1,0 +1,47 @@
+"""Rendering a project from the template, through Copier's API or its command line."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+from copier import run_copy
+
+DEFAULT_ANSWERS = {"project_name": "Example Shop"}
+
+
+def render_project(template: Path, destination: Path, vcs_ref: str | None = "HEAD", **answers) -> Path:
+    """`copier copy --trust --defaults` of `template` at `vcs_ref` (None: its latest tag) into
+    `destination`, with `answers` over the defaults; the template's uncommitted changes count."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Dirty template changes")
+        run_copy(
+            str(template),
+            destination,
+            data={**DEFAULT_ANSWERS, **answers},
+            defaults=True,
+            unsafe=True,
+            quiet=True,
+            vcs_ref=vcs_ref,
+        )
+    return destination
+
+
+def copier_cli(*args: str, cwd: Path, timeout: int = 300) -> subprocess.CompletedProcess:
+    """The `copier` command as a user runs it, so its messages are captured as they would show."""
+    return subprocess.run(
+        [sys.executable, "-m", "copier", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def copier_update(project: Path, **answers) -> subprocess.CompletedProcess:
+    """`copier update --trust --defaults` in `project`, changing `answers`."""
+    data = [f"--data={name}={value}" for name, value in answers.items()]
+    return copier_cli("update", "--trust", "--defaults", *data, cwd=project)
