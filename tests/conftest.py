@@ -140,7 +140,7 @@ def build(docker_client, base_image):
 
     def build(project: Path) -> str:
         if project not in built:
-            tag = f"django-template-test/{project.name.lower()}:latest"
+            tag = f"{images.TEST_IMAGES}/{project.name.lower()}:latest"
             try:
                 built[project] = images.build_image(docker_client, project, tag, {"BASE_IMAGE": base_image})
             except images.BuildFailed as error:

@@ -3,6 +3,7 @@ to it."""
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 import time
 import uuid
@@ -14,6 +15,9 @@ import requests
 from extensions import variants
 from tests.support import REPO
 from tests.support.services import free_port
+
+# Test images are named per checkout: test runs of two checkouts may build at the same time.
+TEST_IMAGES = f"django-template-test-{hashlib.sha256(bytes(REPO)).hexdigest()[:8]}"
 
 
 def find_base_image(client) -> str:
