@@ -56,7 +56,7 @@ def has_test_server(database: str) -> bool:
     return variants.DATABASES[database].test_server is not None
 
 
-def server_class_for(database: str) -> type[_Server]:
+def server_class_for(database: str) -> type[_DatabaseServer]:
     """The class that runs `database`'s test server, as its row names it."""
     return globals()[variants.DATABASES[database].test_server]
 
@@ -199,6 +199,31 @@ def _run(args: list[str], **kwargs) -> subprocess.CompletedProcess:
 # --- PostgreSQL --------------------------------------------------------------
 
 
+class _DatabaseServer(_Server):
+    """A server the tests create databases on, each reachable through a DATABASE_URL."""
+
+    url_scheme = ""
+    superuser = ""
+
+    def sql(self, statement: str) -> str:
+        """Run one SQL statement as the superuser; return the client's plain output."""
+        raise NotImplementedError
+
+    def _create_database_statement(self, name: str) -> str:
+        raise NotImplementedError
+
+    def _check_ready(self) -> None:
+        self.sql("SELECT 1")
+
+    def url(self, name: str) -> str:
+        return f"{self.url_scheme}://{self.superuser}@{HOST}:{self.port}/{name}"
+
+    def create_database(self, name: str) -> str:
+        """A new, empty database; returns its DATABASE_URL."""
+        self.sql(self._create_database_statement(name))
+        return self.url(name)
+
+
 def _postgres_bindir() -> Path | None:
     """The bin dir of the highest installed Debian PostgreSQL version."""
     found = Path("/usr/lib/postgresql").glob("*/bin/postgres")
@@ -208,8 +233,10 @@ def _postgres_bindir() -> Path | None:
     return max(versions, key=lambda bindir: int(bindir.parent.name))
 
 
-class PostgresServer(_Server):
+class PostgresServer(_DatabaseServer):
     name = "postgres"
+    url_scheme = "postgres"
+    superuser = "postgres"
     # SIGINT is PostgreSQL's "fast" shutdown: disconnect clients, checkpoint, exit.
     stop_signal = signal.SIGINT
 
@@ -271,26 +298,19 @@ class PostgresServer(_Server):
         )
 
     def _command(self) -> list[str]:
-        return [
-            str(self.bindir / "postgres"),
-            "-D",
-            str(self.datadir),
-            "-p",
-            str(self.port),
-            "-c",
-            f"listen_addresses={HOST}",
-            "-c",
-            f"unix_socket_directories={self.datadir}",
-            "-c",
-            "fsync=off",
-            "-c",
-            "full_page_writes=off",
-            "-c",
-            "synchronous_commit=off",
-        ]
+        settings = {
+            "listen_addresses": HOST,
+            "unix_socket_directories": self.datadir,
+            # A throwaway server: speed over durability.
+            "fsync": "off",
+            "full_page_writes": "off",
+            "synchronous_commit": "off",
+        }
+        options = [f"--{name.replace('_', '-')}={value}" for name, value in settings.items()]
+        return [str(self.bindir / "postgres"), "-D", str(self.datadir), "-p", str(self.port), *options]
 
-    def _check_ready(self) -> None:
-        self.psql("SELECT 1")
+    def sql(self, statement: str) -> str:
+        return self.psql(statement)
 
     def psql(self, sql: str, database: str = "postgres") -> str:
         """Run SQL over TCP with psql; return its unaligned, tuples-only output."""
@@ -312,13 +332,9 @@ class PostgresServer(_Server):
         )
         return result.stdout.strip()
 
-    def url(self, name: str) -> str:
-        return f"postgres://postgres@{HOST}:{self.port}/{name}"
-
-    def create_database(self, name: str) -> str:
+    def _create_database_statement(self, name: str) -> str:
         quoted = name.replace('"', '""')
-        self.psql(f'CREATE DATABASE "{quoted}"')
-        return self.url(name)
+        return f'CREATE DATABASE "{quoted}"'
 
 
 # --- MariaDB -----------------------------------------------------------------
@@ -330,8 +346,10 @@ def _mariadb_binary(name: str) -> str | None:
     return shutil.which(name, path=_SBIN_PATH)
 
 
-class MariaDBServer(_Server):
+class MariaDBServer(_DatabaseServer):
     name = "mariadb"
+    url_scheme = "mysql"
+    superuser = "root"
 
     def __init__(self, workdir: Path):
         super().__init__(workdir)
@@ -386,8 +404,8 @@ class MariaDBServer(_Server):
             "--collation-server=utf8mb4_unicode_ci",
         ]
 
-    def _check_ready(self) -> None:
-        self.query("SELECT 1")
+    def sql(self, statement: str) -> str:
+        return self.query(statement)
 
     def query(self, sql: str, database: str | None = None) -> str:
         """Run SQL over TCP as root with the mariadb client; return its output."""
@@ -408,13 +426,9 @@ class MariaDBServer(_Server):
             args.append(database)
         return _run(args).stdout.strip()
 
-    def url(self, name: str) -> str:
-        return f"mysql://root@{HOST}:{self.port}/{name}"
-
-    def create_database(self, name: str) -> str:
+    def _create_database_statement(self, name: str) -> str:
         quoted = name.replace("`", "``")
-        self.query(f"CREATE DATABASE `{quoted}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
-        return self.url(name)
+        return f"CREATE DATABASE `{quoted}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
 
 
 # --- S3 (moto) ---------------------------------------------------------------
