@@ -584,7 +584,7 @@ Latest run: {started:%Y-%m-%d %H:%M} UTC, {minutes:.0f} minutes{", quick run" if
 Reproduce from a checkout of the repository, on a machine with a Docker engine and `wrk`:
 
 ```sh
-.venv/bin/python bench/run.py{quick}
+.venv/bin/python -m bench.run{quick}
 ```
 
 ## Machine
