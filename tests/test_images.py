@@ -46,9 +46,11 @@ def migrated(docker_client, image, cell_env, data_volumes):
 
 @pytest.fixture
 def app(docker_client, image, cell_env, data_volumes, migrated):
-    app = App(docker_client, image, cell_env, data_volumes).start()
-    yield app
-    app.remove()
+    app = App(docker_client, image, cell_env, data_volumes)
+    try:
+        yield app.start()
+    finally:
+        app.remove()
 
 
 def test_gateway_serves_health_admin_static_and_login(app):
