@@ -83,13 +83,13 @@ def test_new_row_builds_and_serves_from_its_image(hypercorn_project, build, dock
     volume = docker_client.volumes.create(f"django-template-test-{tmp_path.name[-12:].lower()}")
     volumes = {volume.name: {"bind": "/data", "mode": "rw"}}
     env = production_env(DOMAIN="127.0.0.1", DATABASE_URL="sqlite:////data/db.sqlite3")
-    app = None
+    app = App(docker_client, image, env, volumes)
     try:
         status, output = run_once(
             docker_client, image, ["python", "manage.py", "migrate", "--noinput"], env, volumes
         )
         assert status == 0, output
-        app = App(docker_client, image, env, volumes).start()
+        app.start()
         assert "hypercorn" in app.exec("cat", "/proc/1/cmdline")
         client = ProxiedClient(app)
         assert client.get("/readyz").status_code == 200
@@ -99,6 +99,5 @@ def test_new_row_builds_and_serves_from_its_image(hypercorn_project, build, dock
         assert stylesheet, "the page links the hashed stylesheet"
         assert client.get(stylesheet.group(1)).status_code == 200
     finally:
-        if app is not None:
-            app.remove()
+        app.remove()
         volume.remove(force=True)

@@ -265,8 +265,9 @@ def test_switched_project_image_serves_the_user_view(
     image = build(project)
     status, output = run_once(docker_client, image, ["python", "manage.py", "migrate", "--noinput"], env)
     assert status == 0, output
-    app = App(docker_client, image, env).start()
+    app = App(docker_client, image, env)
     try:
+        app.start()
         response = ProxiedClient(app).get("/hello/")
         assert response.status_code == 200
         assert response.text == "hello from the shop app"
