@@ -17,6 +17,7 @@ import keyword
 import re
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 from copier_template_extensions import ContextHook
@@ -41,6 +42,23 @@ variants = _load_variants()
 RESERVED_NAMES = variants.reserved_names()
 
 _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*\Z")
+# The slug is a folder, an image name and part of settings lines that must stay under ruff's 100
+# columns; the name is a README heading and a docstring line.
+SLUG_MAX_LENGTH = 30
+NAME_MAX_LENGTH = 100
+# Characters Markdown could read as markup in a heading; a backslash makes each one literal.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#~|&!])")
+
+
+def project_name_problem(name: str) -> str:
+    """Why `name` cannot be the project's name, or "" when it can."""
+    if not name.strip():
+        return "must not be empty"
+    if not name.isprintable():
+        return "must be one line of printable text"
+    if len(name) > NAME_MAX_LENGTH:
+        return f"is {len(name)} characters long; use at most {NAME_MAX_LENGTH}"
+    return ""
 
 
 def project_slug_problem(slug: str) -> str:
@@ -51,6 +69,8 @@ def project_slug_problem(slug: str) -> str:
         return (
             f"{slug!r} is not a lowercase Python identifier (use a-z, 0-9 and _, not starting with a digit)"
         )
+    if len(slug) > SLUG_MAX_LENGTH:
+        return f"{slug!r} is {len(slug)} characters long; use at most {SLUG_MAX_LENGTH}"
     if keyword.iskeyword(slug) or keyword.issoftkeyword(slug):
         return f"{slug!r} is a Python keyword"
     if slug in RESERVED_NAMES or slug in sys.stdlib_module_names:
@@ -59,9 +79,28 @@ def project_slug_problem(slug: str) -> str:
 
 
 def project_slug_from_name(name: str) -> str:
-    """The default package name: "My Shop" -> "my_shop", "2fast" -> "project_2fast"."""
-    slug = re.sub(r"[^a-z0-9]+", "_", name.strip().lower()).strip("_")
-    return f"project_{slug}" if slug[:1].isdigit() else slug
+    """The default package name, always a valid one: "My Shop" -> "my_shop", "Café" -> "cafe",
+    "2fast" -> "project_2fast", "Django" -> "django_project", "日本語" -> "project"."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "_", ascii_name.lower()).strip("_")
+    if slug[:1].isdigit():
+        slug = f"project_{slug}"
+    slug = slug[:SLUG_MAX_LENGTH].rstrip("_")
+    if not slug:
+        return "project"
+    if project_slug_problem(slug):
+        slug = slug[: SLUG_MAX_LENGTH - len("_project")].rstrip("_") + "_project"
+    return slug
+
+
+def docstring_text(text: str) -> str:
+    """`text` inside a triple-quoted Python string: backslashes and quotes escaped."""
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def markdown_text(text: str) -> str:
+    """`text` as literal Markdown: every character Markdown could read as markup escaped."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
 def files_deleted_since_last_commit(project_dir: str, candidates: list[str]) -> list[str]:
@@ -84,7 +123,10 @@ def python_literal(value: str | int) -> str:
 class TemplateHelpers(Extension):
     def __init__(self, environment):
         super().__init__(environment)
+        environment.filters["project_name_problem"] = project_name_problem
         environment.filters["project_slug_problem"] = project_slug_problem
+        environment.filters["docstring_text"] = docstring_text
+        environment.filters["markdown_text"] = markdown_text
         environment.filters["project_slug_from_name"] = project_slug_from_name
         environment.filters["python_literal"] = python_literal
         environment.globals["files_deleted_since_last_commit"] = files_deleted_since_last_commit
