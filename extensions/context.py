@@ -3,9 +3,10 @@
 - VariantContext puts the chosen rows of the variant table into every template's context as
   `db` and `gateway`, plus `requirements`.
 - TemplateHelpers adds the filters that derive and validate the project_slug answer, the
-  functions that give copier.yml its choices and defaults from the variant table, the filter that
-  writes a table value as a Python literal, and the function the after-update message uses to
-  name files an update removed.
+  functions that give copier.yml its choices and defaults from the variant table, the filters that
+  write a table value as a Python literal and the project name as docstring or Markdown text, and
+  the functions the after-copy and after-update messages use to name a relative template path,
+  the files an update removed and those it could not merge.
 """
 
 from __future__ import annotations
@@ -115,6 +116,34 @@ def files_deleted_since_last_commit(project_dir: str, candidates: list[str]) -> 
     return result.stdout.split()
 
 
+def _git_paths(project_dir: str, *args: str) -> list[str]:
+    result = subprocess.run(
+        ["git", *args, "-z"], cwd=project_dir, capture_output=True, text=True, check=False
+    )
+    return [path for path in result.stdout.split("\0") if path]
+
+
+def files_left_to_merge(project_dir: str) -> list[str]:
+    """What an update in `project_dir` could not merge, one line each: the files Copier left with
+    conflict markers (it records them as unmerged in git's index), and the `.rej` files of
+    `--conflict rej`, ignored by a .gitignore or not."""
+    unmerged = dict.fromkeys(
+        line.split("\t", 1)[1] for line in _git_paths(project_dir, "ls-files", "--unmerged")
+    )
+    rejects = [path for path in _git_paths(project_dir, "ls-files", "--others") if path.endswith(".rej")]
+    return [
+        *(f"{path}: conflict markers" for path in unmerged),
+        *(f"{path}: the part of the update that did not apply to {path[: -len('.rej')]}" for path in rejects),
+    ]
+
+
+def is_relative_path(src_path: str) -> bool:
+    """Whether the template was given as a relative local path (not absolute, not a URL)."""
+    return not (
+        Path(src_path).expanduser().is_absolute() or re.match(r"[\w+.-]+://|[\w.-]+@|gh:|gl:", src_path)
+    )
+
+
 def python_literal(value: str | int) -> str:
     """A table value as Python source, double-quoted like ruff formats strings."""
     return json.dumps(value) if isinstance(value, str) else repr(value)
@@ -130,6 +159,8 @@ class TemplateHelpers(Extension):
         environment.filters["project_slug_from_name"] = project_slug_from_name
         environment.filters["python_literal"] = python_literal
         environment.globals["files_deleted_since_last_commit"] = files_deleted_since_last_commit
+        environment.globals["files_left_to_merge"] = files_left_to_merge
+        environment.globals["is_relative_path"] = is_relative_path
         # copier.yml renders a string `choices` as YAML, and JSON is YAML.
         environment.globals["variant_choices"] = lambda question: json.dumps(variants.choices(question))
         environment.globals["variant_default"] = variants.DEFAULTS.__getitem__
