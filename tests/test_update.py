@@ -319,6 +319,11 @@ def test_update_names_every_file_left_with_conflict_markers(copier_template, tmp
     message = result.stderr[result.stderr.index(NOT_MERGED) :].splitlines()
     assert "  Dockerfile: conflict markers" in message
     assert "  requirements.txt: conflict markers" in message
+    readme = (project / "README.md").read_text()
+    example = (
+        readme.split("### When the update cannot merge", 1)[1].split("```text\n", 1)[1].split("```", 1)[0]
+    )
+    assert set(example.splitlines()) <= set(message), "the README shows the message as it is"
     conflicted = [line.split(":")[0].strip() for line in message if line.endswith(": conflict markers")]
     assert sorted(conflicted) == sorted(path for path in project_files_with_markers(project))
 
