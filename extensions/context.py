@@ -3,9 +3,10 @@
 - VariantContext puts the chosen rows of the variant table into every template's context as
   `db` and `gateway`, plus `requirements`.
 - TemplateHelpers adds the filters that derive and validate the project_slug answer, the
-  functions that give copier.yml its choices and defaults from the variant table, the filter that
-  writes a table value as a Python literal, and the function the after-update message uses to
-  name files an update removed.
+  functions that give copier.yml its choices and defaults from the variant table, the filters that
+  write a table value as a Python literal and the project name as docstring or Markdown text, and
+  the functions the after-copy and after-update messages use to name a relative template path,
+  the files an update removed and those it could not merge.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import keyword
 import re
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 from copier_template_extensions import ContextHook
@@ -41,6 +43,23 @@ variants = _load_variants()
 RESERVED_NAMES = variants.reserved_names()
 
 _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*\Z")
+# The slug is a folder, an image name and part of settings lines that must stay under ruff's 100
+# columns; the name is a README heading and a docstring line.
+SLUG_MAX_LENGTH = 30
+NAME_MAX_LENGTH = 100
+# Characters Markdown could read as markup in a heading; a backslash makes each one literal.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#~|&!])")
+
+
+def project_name_problem(name: str) -> str:
+    """Why `name` cannot be the project's name, or "" when it can."""
+    if not name.strip():
+        return "must not be empty"
+    if not name.isprintable():
+        return "must be one line of printable text"
+    if len(name) > NAME_MAX_LENGTH:
+        return f"is {len(name)} characters long; use at most {NAME_MAX_LENGTH}"
+    return ""
 
 
 def project_slug_problem(slug: str) -> str:
@@ -51,6 +70,8 @@ def project_slug_problem(slug: str) -> str:
         return (
             f"{slug!r} is not a lowercase Python identifier (use a-z, 0-9 and _, not starting with a digit)"
         )
+    if len(slug) > SLUG_MAX_LENGTH:
+        return f"{slug!r} is {len(slug)} characters long; use at most {SLUG_MAX_LENGTH}"
     if keyword.iskeyword(slug) or keyword.issoftkeyword(slug):
         return f"{slug!r} is a Python keyword"
     if slug in RESERVED_NAMES or slug in sys.stdlib_module_names:
@@ -59,9 +80,28 @@ def project_slug_problem(slug: str) -> str:
 
 
 def project_slug_from_name(name: str) -> str:
-    """The default package name: "My Shop" -> "my_shop", "2fast" -> "project_2fast"."""
-    slug = re.sub(r"[^a-z0-9]+", "_", name.strip().lower()).strip("_")
-    return f"project_{slug}" if slug[:1].isdigit() else slug
+    """The default package name, always a valid one: "My Shop" -> "my_shop", "Café" -> "cafe",
+    "2fast" -> "project_2fast", "Django" -> "django_project", "日本語" -> "project"."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "_", ascii_name.lower()).strip("_")
+    if slug[:1].isdigit():
+        slug = f"project_{slug}"
+    slug = slug[:SLUG_MAX_LENGTH].rstrip("_")
+    if not slug:
+        return "project"
+    if project_slug_problem(slug):
+        slug = slug[: SLUG_MAX_LENGTH - len("_project")].rstrip("_") + "_project"
+    return slug
+
+
+def docstring_text(text: str) -> str:
+    """`text` inside a triple-quoted Python string: backslashes and quotes escaped."""
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def markdown_text(text: str) -> str:
+    """`text` as literal Markdown: every character Markdown could read as markup escaped."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
 def files_deleted_since_last_commit(project_dir: str, candidates: list[str]) -> list[str]:
@@ -76,6 +116,34 @@ def files_deleted_since_last_commit(project_dir: str, candidates: list[str]) -> 
     return result.stdout.split()
 
 
+def _git_paths(project_dir: str, *args: str) -> list[str]:
+    result = subprocess.run(
+        ["git", *args, "-z"], cwd=project_dir, capture_output=True, text=True, check=False
+    )
+    return [path for path in result.stdout.split("\0") if path]
+
+
+def files_left_to_merge(project_dir: str) -> list[str]:
+    """What an update in `project_dir` could not merge, one line each: the files Copier left with
+    conflict markers (it records them as unmerged in git's index), and the `.rej` files of
+    `--conflict rej`, ignored by a .gitignore or not."""
+    unmerged = dict.fromkeys(
+        line.split("\t", 1)[1] for line in _git_paths(project_dir, "ls-files", "--unmerged")
+    )
+    rejects = [path for path in _git_paths(project_dir, "ls-files", "--others") if path.endswith(".rej")]
+    return [
+        *(f"{path}: conflict markers" for path in unmerged),
+        *(f"{path}: the part of the update that did not apply to {path[: -len('.rej')]}" for path in rejects),
+    ]
+
+
+def is_relative_path(src_path: str) -> bool:
+    """Whether the template was given as a relative local path (not absolute, not a URL)."""
+    return not (
+        Path(src_path).expanduser().is_absolute() or re.match(r"[\w+.-]+://|[\w.-]+@|gh:|gl:", src_path)
+    )
+
+
 def python_literal(value: str | int) -> str:
     """A table value as Python source, double-quoted like ruff formats strings."""
     return json.dumps(value) if isinstance(value, str) else repr(value)
@@ -84,10 +152,15 @@ def python_literal(value: str | int) -> str:
 class TemplateHelpers(Extension):
     def __init__(self, environment):
         super().__init__(environment)
+        environment.filters["project_name_problem"] = project_name_problem
         environment.filters["project_slug_problem"] = project_slug_problem
+        environment.filters["docstring_text"] = docstring_text
+        environment.filters["markdown_text"] = markdown_text
         environment.filters["project_slug_from_name"] = project_slug_from_name
         environment.filters["python_literal"] = python_literal
         environment.globals["files_deleted_since_last_commit"] = files_deleted_since_last_commit
+        environment.globals["files_left_to_merge"] = files_left_to_merge
+        environment.globals["is_relative_path"] = is_relative_path
         # copier.yml renders a string `choices` as YAML, and JSON is YAML.
         environment.globals["variant_choices"] = lambda question: json.dumps(variants.choices(question))
         environment.globals["variant_default"] = variants.DEFAULTS.__getitem__

@@ -4,7 +4,9 @@ direction, updating with nothing changed, and upgrading from an older template r
 from __future__ import annotations
 
 import filecmp
+import os
 import subprocess
+import sys
 from itertools import permutations
 from pathlib import Path
 
@@ -12,22 +14,27 @@ import pytest
 import yaml
 
 from extensions import variants
-from tests.support import REPO
+from tests.support import CACHE, REPO
 from tests.support.environments import production_env, production_env_on_disk
 from tests.support.git import commit_all, git
 from tests.support.images import App, ProxiedClient, run_once
 from tests.support.project import Manage
-from tests.support.render import copier_update, render_project
+from tests.support.render import DEFAULT_ANSWERS, copier_cli, copier_update, render_project
 from tests.support.services import has_test_server
 
 # Template releases a user may still be on: version -> commit of this repository.
-RELEASES = {"0.1.0": "ec724e9ed71bb94c3203e48375c46c22575efe89"}
+RELEASES = {
+    "0.1.0": "ec724e9ed71bb94c3203e48375c46c22575efe89",
+    "0.2.0": "2ca642051ce6454323e3f6446b01e10a3afe2ee0",
+}
 
 ROWS = {"database": variants.DATABASES, "server": variants.SERVERS}
 # Every ordered pair of databases and of gateway servers.
 SWITCHES = [(question, old, new) for question, rows in ROWS.items() for old, new in permutations(rows, 2)]
 SWITCHED_FILES = ["requirements.txt", "Dockerfile", "docker-compose.yml", ".env-local"]
 CONFLICT_MARKERS = ("<<<<<<< ", ">>>>>>> ")
+# The after-update message's first line when something could not merge.
+NOT_MERGED = "The update could not merge everything."
 
 
 # --- what a user does to their project --------------------------------------------------------------
@@ -40,7 +47,7 @@ def hello(request):
 """
 
 
-def edit(path: Path, old: str, new: str):
+def edit_file(path: Path, old: str, new: str):
     text = path.read_text()
     assert old in text, f"{path.name} no longer contains {old!r}"
     path.write_text(text.replace(old, new, 1))
@@ -53,13 +60,15 @@ def make_user_edits(project: Path):
     (app / "__init__.py").write_text("")
     (app / "views.py").write_text(USER_VIEW)
     settings = project / "example_shop" / "settings.py"
-    edit(settings, '    "django.contrib.staticfiles",\n', '    "django.contrib.staticfiles",\n    "shop",\n')
-    edit(settings, 'TIME_ZONE = "UTC"', 'TIME_ZONE = "Europe/Zurich"')
+    edit_file(
+        settings, '    "django.contrib.staticfiles",\n', '    "django.contrib.staticfiles",\n    "shop",\n'
+    )
+    edit_file(settings, 'TIME_ZONE = "UTC"', 'TIME_ZONE = "Europe/Zurich"')
     urls = project / "example_shop" / "urls.py"
-    edit(
+    edit_file(
         urls, "from django.urls import path\n", "from django.urls import path\nfrom shop.views import hello\n"
     )
-    edit(
+    edit_file(
         urls,
         '    path("admin/", admin.site.urls),\n',
         '    path("admin/", admin.site.urls),\n    path("hello/", hello),\n',
@@ -72,7 +81,18 @@ def make_user_edits(project: Path):
 
 def user_project(template: Path, destination: Path, vcs_ref: str | None = None, **answers) -> Path:
     """A rendered project, committed, edited by its user, committed again."""
-    project = render_project(template, destination, vcs_ref, **answers)
+    if vcs_ref is None:
+        project = render_project(template, destination, vcs_ref, **answers)
+    else:
+        # An old release in its own process, as a user runs it: releases up to 0.2.0 cache their
+        # variant table under one module name, so a second release in this process would reuse it.
+        data = [f"--data={name}={value}" for name, value in {**DEFAULT_ANSWERS, **answers}.items()]
+        result = copier_cli(
+            "copy", "--trust", "--defaults", f"--vcs-ref={vcs_ref}", *data, str(template), str(destination),
+            cwd=destination.parent,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        project = destination
     git(project, "init", "--quiet")
     commit_all(project, "Generated from the template")
     make_user_edits(project)
@@ -141,6 +161,10 @@ def test_switch_keeps_user_work(copier_template, tmp_path, question, old, new):
     assert result.returncode == 0, result.stderr
     assert answers(project)[question] == new
     assert_no_conflicts(project)
+    assert NOT_MERGED not in result.stderr
+    if question == "database" and variants.DATABASES[new].compose:
+        volumes = yaml.safe_load((project / "docker-compose.yml").read_text())["volumes"]
+        assert list(volumes) == [f"{new}_data"], "a switched database gets its own data volume"
     for name in SWITCHED_FILES:
         text = (project / name).read_text()
         for marker in ROWS[question][old].markers:
@@ -169,6 +193,210 @@ def test_server_switch_names_the_removed_config_file(copier_template, tmp_path, 
     assert not (project / config).exists()
     assert f"git show HEAD:{config}" in result.stderr, result.stderr
     assert "# tuned by the user" in git(project, "show", f"HEAD:{config}")
+
+
+# --- a user's edit next to the lines a switch changes ----------------------------------------------
+
+# (file, the user's edit as old -> new text, the answers before, the switch). Each edit sits on the
+# line next to one that the switch rewrites (or where it inserts lines), so only the layout of the
+# templates keeps them apart.
+EDITS_NEXT_TO_SWITCHED_LINES = {
+    "driver pin, then switch gateway": (
+        "requirements.txt",
+        ("psycopg[binary]==3.3.9\n", "psycopg[binary,pool]==3.3.9\n"),
+        {"database": "postgresql", "server": "gunicorn"},
+        {"server": "uvicorn"},
+    ),
+    "own requirement under the driver, then switch gateway": (
+        "requirements.txt",
+        ("mysqlclient==2.3.2\n", "mysqlclient==2.3.2\ndjango-mysql==4.19.0\n"),
+        {"database": "mysql", "server": "uwsgi"},
+        {"server": "gunicorn"},
+    ),
+    "gateway pin, then switch database": (
+        "requirements.txt",
+        ("gunicorn==27.0.1\n", "gunicorn[setproctitle]==27.0.1\n"),
+        {"database": "postgresql", "server": "gunicorn"},
+        {"database": "sqlite"},
+    ),
+    "gateway pin, then switch from SQLite": (
+        "requirements.txt",
+        ("pyuwsgi==2.0.30.post1\n", "pyuwsgi==2.0.30.post1  # the wheel, no compiler\n"),
+        {"database": "sqlite", "server": "uwsgi"},
+        {"database": "mysql"},
+    ),
+    "HEALTHCHECK before CMD, then switch gateway": (
+        "Dockerfile",
+        ("--interval=30s --timeout=5s", "--interval=10s --timeout=5s"),
+        {"server": "gunicorn"},
+        {"server": "uwsgi"},
+    ),
+    "user line after the runtime packages' place, then switch database": (
+        "Dockerfile",
+        ("RUN useradd --uid 1000", "RUN useradd --uid 1001"),
+        {"database": "postgresql"},
+        {"database": "mysql"},
+    ),
+    "connection health checks, then switch gateway": (
+        "example_shop/settings.py",
+        ("conn_health_checks=True", "conn_health_checks=False"),
+        {"server": "gunicorn"},
+        {"server": "uvicorn"},
+    ),
+    "password validators after the database options, then switch database": (
+        "example_shop/settings.py",
+        ("AUTH_PASSWORD_VALIDATORS = [\n", "AUTH_PASSWORD_VALIDATORS = [  # reviewed by security\n"),
+        {"database": "postgresql"},
+        {"database": "mysql"},
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("path", "edit", "before", "after"),
+    EDITS_NEXT_TO_SWITCHED_LINES.values(),
+    ids=EDITS_NEXT_TO_SWITCHED_LINES,
+)
+def test_edit_next_to_a_switched_line_merges(copier_template, tmp_path, path, edit, before, after):
+    project = user_project(copier_template, tmp_path / "project", **before)
+    edit_file(project / path, *edit)
+    commit_all(project, "Edit next to a variant line")
+    result = copier_update(project, **after)
+    assert result.returncode == 0, result.stderr
+    assert NOT_MERGED not in result.stderr, result.stderr
+    assert_no_conflicts(project)
+    assert edit[1] in (project / path).read_text(), "the user's edit is kept"
+    fresh = render_project(copier_template, tmp_path / "fresh", None, **{**before, **after})
+    edit_file(fresh / path, *edit)
+    assert_same_as_fresh_render_with_user_edits(project, fresh)
+
+
+# --- an update that cannot merge says so, and the hooks stop its leftovers -------------------------
+
+
+def conflicting_project(template: Path, destination: Path) -> Path:
+    """A gunicorn project whose user changed the lines a switch to uWSGI rewrites."""
+    project = user_project(template, destination, server="gunicorn")
+    edit_file(project / "requirements.txt", "gunicorn==27.0.1", "gunicorn==27.0.2")
+    edit_file(
+        project / "Dockerfile",
+        '"--config=deploy/gunicorn.conf.py",',
+        '"--config=deploy/gunicorn.conf.py", "--preload",',
+    )
+    commit_all(project, "Bump and tune gunicorn")
+    return project
+
+
+def install_hooks(project: Path):
+    """`pre-commit install`, as the generated README says; hook environments cached between runs."""
+    git(project, "add", ".pre-commit-config.yaml")
+    subprocess.run(
+        [sys.executable, "-m", "pre_commit", "install"], cwd=project, check=True, capture_output=True
+    )
+
+
+def commit_with_hooks(project: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {
+        **os.environ,
+        "PRE_COMMIT_HOME": str(CACHE / "pre-commit"),
+        "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+    }
+    return subprocess.run(
+        ["git", "commit", "--message", "Switch to uWSGI", *args],
+        cwd=project,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        check=False,
+    )
+
+
+def test_update_names_every_file_left_with_conflict_markers(copier_template, tmp_path):
+    project = conflicting_project(copier_template, tmp_path / "project")
+    result = copier_update(project, server="uwsgi")
+    assert result.returncode == 0, result.stderr
+    message = result.stderr[result.stderr.index(NOT_MERGED) :].splitlines()
+    assert "  Dockerfile: conflict markers" in message
+    assert "  requirements.txt: conflict markers" in message
+    readme = (project / "README.md").read_text()
+    example = (
+        readme.split("### When the update cannot merge", 1)[1].split("```text\n", 1)[1].split("```", 1)[0]
+    )
+    assert set(example.splitlines()) <= set(message), "the README shows the message as it is"
+    conflicted = [line.split(":")[0].strip() for line in message if line.endswith(": conflict markers")]
+    assert sorted(conflicted) == sorted(path for path in project_files_with_markers(project))
+
+    install_hooks(project)
+    refused = commit_with_hooks(project, "--all")
+    assert refused.returncode != 0, "git commit -am must not commit conflict markers"
+    assert "Merge conflict string" in refused.stdout, refused.stdout
+    assert "requirements.txt" in refused.stdout
+    assert git(project, "log", "-1", "--format=%s").strip() == "Bump and tune gunicorn"
+
+
+def test_update_names_every_rej_file_and_git_shows_them(copier_template, tmp_path):
+    project = conflicting_project(copier_template, tmp_path / "project")
+    result = copier_cli(
+        "update", "--trust", "--defaults", "--conflict=rej", "--data=server=uwsgi", cwd=project
+    )
+    assert result.returncode == 0, result.stderr
+    rejects = sorted(str(path) for path in project_files(project) if path.suffix == ".rej")
+    assert rejects == ["Dockerfile.rej", "requirements.txt.rej"]
+    for reject in rejects:
+        assert f"  {reject}: the part of the update that did not apply to {reject[:-4]}" in result.stderr
+    assert {f"?? {reject}" for reject in rejects} <= set(git(project, "status", "--porcelain").splitlines())
+
+    install_hooks(project)
+    git(project, "add", "--all")
+    refused = commit_with_hooks(project)
+    assert refused.returncode != 0, "a .rej file must not be committed"
+    assert "no .rej files left by copier update" in refused.stdout, refused.stdout
+    assert "Dockerfile.rej" in refused.stdout
+
+
+def project_files_with_markers(project: Path) -> list[str]:
+    return [
+        str(path)
+        for path in project_files(project)
+        if any(line.startswith(CONFLICT_MARKERS) for line in (project / path).read_text().splitlines())
+    ]
+
+
+# --- a template given by a relative path ------------------------------------------------------------
+
+
+def test_relative_template_path_warns_and_the_documented_recovery_works(copier_template, tmp_path):
+    relative = os.path.relpath(copier_template, tmp_path)
+    result = copier_cli(
+        "copy", "--trust", "--defaults", "--vcs-ref=HEAD", "--data=project_name=Example Shop",
+        relative, "project", cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert f"Warning: the template was given by a relative path ({relative})" in result.stderr
+    project = tmp_path / "project"
+    git(project, "init", "--quiet")
+    commit_all(project, "Generated from the template")
+    assert "git-tracked templates" in copier_update(project).stderr
+
+    readme = (project / "README.md").read_text()
+    recovery = readme.split("Set `_src_path` to the", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    recovery = recovery.replace("/absolute/path/to/the/template", str(copier_template))
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    done = subprocess.run(
+        ["sh", "-ec", recovery], cwd=project, env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert answers(project)["_src_path"] == str(copier_template)
+
+
+def test_absolute_template_path_gives_no_warning(copier_template, tmp_path):
+    result = copier_cli(
+        "copy", "--trust", "--defaults", "--vcs-ref=HEAD", "--data=project_name=Shop",
+        str(copier_template), "project", cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "relative path" not in result.stderr
 
 
 # --- updates without a change -----------------------------------------------------------------------
@@ -221,11 +449,12 @@ def template_history(tmp_path_factory, copier_template):
 
 
 @pytest.mark.parametrize("release", RELEASES)
-@pytest.mark.variants(server=lambda server: server in ("gunicorn", "uwsgi"))  # 0.1.0 had their configs
+@pytest.mark.variants(server=lambda server: server in ("gunicorn", "uwsgi"))  # the ones with a config
 def test_upgrade_from_an_older_release_keeps_user_work(template_history, tmp_path, release, server):
     project = user_project(template_history, tmp_path / "project", vcs_ref=release, server=server)
     config = variants.SERVERS[server].config_file
-    old_config = project / Path(config).name  # releases before 0.2.0 kept it at the root
+    moved = tuple(map(int, release.split("."))) < (0, 2, 0)  # releases before 0.2.0 kept it at the root
+    old_config = project / (Path(config).name if moved else config)
     with old_config.open("a") as config_file:
         config_file.write("\n# tuned by the user\n")
     commit_all(project, "Tune the gateway")
@@ -234,8 +463,9 @@ def test_upgrade_from_an_older_release_keeps_user_work(template_history, tmp_pat
     assert result.returncode == 0, result.stderr
     assert answers(project)["_commit"] == "99.99.99"
     assert_no_conflicts(project)
-    assert not old_config.exists()
-    assert "# tuned by the user" in (project / config).read_text(), "the migration moved the user's file"
+    if moved:
+        assert not old_config.exists()
+    assert "# tuned by the user" in (project / config).read_text(), "the user's config is kept"
     fresh = render_project(template_history, tmp_path / "fresh", None, server=server)
     with (fresh / config).open("a") as config_file:
         config_file.write("\n# tuned by the user\n")
