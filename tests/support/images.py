@@ -122,7 +122,7 @@ class App:
             try:
                 if requests.get(self.url("/healthz"), timeout=1).status_code == 200:
                     return time.monotonic() - started
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not up yet, or busy starting
                 pass
             time.sleep(0.05)
         raise AssertionError(f"/healthz did not answer within {timeout}s:\n{self.logs()[-3000:]}")

@@ -1,0 +1,64 @@
+"""Container start to the first 200 on /healthz, per gateway."""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+from bench import markdown, session
+from bench.measure import serving
+from bench.targets import at_most
+
+TITLE = "Cold start"
+TARGET = [at_most("median_seconds", 1.0, " s")]
+
+
+def measure(bench: session.Session) -> dict:
+    images = {server: bench.image(session.DATABASE, server) for server in session.SERVERS}
+    seconds = {}
+    for name, image in [*images.items(), ("reference (gunicorn)", bench.reference_image())]:
+        seconds[name] = []
+        for _ in range(bench.plan.starts):
+            started = time.monotonic()
+            with serving(bench.client, image, session.app_env()):
+                seconds[name].append(round(time.monotonic() - started, 3))
+        print(f"  {name}: median {statistics.median(seconds[name]):.2f} s", flush=True)
+    checks = [
+        {
+            "name": server,
+            "label": f"container start → first 200 on /healthz, {server}",
+            "measured": {"median_seconds": statistics.median(seconds[server])},
+        }
+        for server in images
+    ]
+    return {"checks": checks, "data": {"seconds": seconds}}
+
+
+def render(figure: dict, verdicts: dict[str, str]) -> markdown.Rendered:
+    seconds = figure["data"]["seconds"]
+    rows, measured = [], {}
+    for name, times in seconds.items():
+        median = statistics.median(times)
+        target = figure["target"][0]["text"] if name in verdicts else ""
+        rows.append(
+            [name, f"{median:.2f}", f"{min(times):.2f}", f"{max(times):.2f}", target, verdicts.get(name, "")]
+        )
+        measured[name] = f"median {median:.2f} s of {len(times)} (min {min(times):.2f}, max {max(times):.2f})"
+    starts = len(next(iter(seconds.values())))
+    return markdown.Rendered(
+        measured=measured,
+        section=markdown.section(
+            TITLE,
+            f"Seconds from `docker run` (create and start, detached) to the first 200 on `/healthz`, "
+            f"polled every 50 ms; {starts} starts each, `WEB_CONCURRENCY=2`. The reference image runs "
+            "the same gunicorn command, for comparison.",
+            (["image", "median s", "min s", "max s", "target", "verdict"], rows),
+        ),
+        summary=[
+            (
+                "start → first 200 on `/healthz`",
+                ", ".join(f"{name} {statistics.median(seconds[name]):.2f} s" for name in verdicts),
+                markdown.overall(verdicts.values()),
+            )
+        ],
+    )
