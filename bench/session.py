@@ -47,9 +47,9 @@ FULL = Plan(
 # The quick run covers the page on the database the other figures' images already carry.
 QUICK = Plan(
     "quick",
-    starts=2,
+    starts=1,
     rebuilds=1,
-    load_seconds=3,
+    load_seconds=2,
     soak_seconds=5,
     warmup_seconds=0,
     page_databases=(DATABASE,),

@@ -16,7 +16,7 @@ SIGNS = {">=": "≥", "<=": "≤"}
 def bound(measure: str, op: str, value: float, unit: str = "", text: str = "") -> dict:
     """`measure` `op` `value`; `unit` follows the value in the text ("× req/s", " s"), unless
     `text` says it all ("0 errors")."""
-    return {"measure": measure, "op": op, "value": value, "text": text or f"{SIGNS[op]} {value:g}{unit}"}
+    return {"measure": measure, "op": op, "value": value, "text": text or f"{SIGNS[op]} {value}{unit}"}
 
 
 def at_least(measure: str, value: float, unit: str = "", text: str = "") -> dict:
