@@ -96,8 +96,13 @@ def render(figure: dict, verdicts: dict[str, str]) -> markdown.Rendered:
                 f"errors: {markdown.errors(project)}; RSS/PSS per worker "
                 f"{markdown.workers_memory(project['memory'])} MB"
             )
-            if bare["errors"]:
-                rendered.limits[name] = f"the bare Django had errors too: {markdown.errors(bare)}"
+            cost = (
+                f"median latency {markdown.ms(project['p50'])} ms against the bare Django's "
+                f"{markdown.ms(bare['p50'])} ms: the project's settings and middleware add "
+                f"{project['p50'] - bare['p50']:.2f} ms a request"
+            )
+            errors = f"; the bare Django had errors too: {markdown.errors(bare)}" if bare["errors"] else ""
+            rendered.limits[name] = cost + errors
     rendered.section = markdown.section(
         TITLE,
         f"`GET {PATH}`: one ORM query of {ROWS} rows rendered through a Django template "
