@@ -1,5 +1,6 @@
 """The build contexts the benchmark compares: rendered projects, the guide-style reference, the
-ServeStatic variants, and the same images serving hello-world or a bare Django instead."""
+ServeStatic variants, the projects with the database-backed page added, and the same images
+serving hello-world or a bare Django instead."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ from pathlib import Path
 
 from extensions import variants
 from tests.support import REPO
-from tests.support.images import build_image
+from tests.support.images import TEST_IMAGES, build_image
 from tests.support.render import render_project
 
 SLUG = "bench_shop"
+# Named per checkout, like the test images: two checkouts may run the benchmark at once.
+BENCH_IMAGES = TEST_IMAGES.replace("-test-", "-bench-")
 
 # The guide's Dockerfile: one stage, the code copied before the requirements are installed,
 # compilers left in, root. Its python:3 base image ships the compilers and pip; on the slim base the
@@ -46,7 +49,7 @@ def render(destination: Path, database: str, server: str) -> Path:
 
 
 def build(client, context: Path, name: str, buildargs: dict[str, str]) -> str:
-    return build_image(client, context, f"django-template-bench/{name}:latest", buildargs)
+    return build_image(client, context, f"{BENCH_IMAGES}/{name}:latest", buildargs)
 
 
 def reference(project: Path, destination: Path, database: str) -> Path:
@@ -86,12 +89,43 @@ def async_health(project: Path, destination: Path) -> Path:
 
 
 def swap_app(client, image: str, app: str, name: str) -> str:
-    """`image` serving bench/<app>/ (hello, bare_django) instead of the project."""
+    """`image` serving bench/<app>/ (hello, bare_django, bare_page) instead of the project."""
     with tempfile.TemporaryDirectory(prefix="bench-swap-") as context:
         for module in (REPO / "bench" / app).glob("*.py"):
             shutil.copy(module, context)
         (Path(context) / "Dockerfile").write_text(SWAP_DOCKERFILE)
         return build(client, Path(context), name, {"IMAGE": image})
+
+
+# Appended to the settings.py of the bench's copy: the page's app, and its connection policy.
+PAGE_SETTINGS = """
+# The benchmark's database-backed page (bench/page/), and how it connects.
+from bench_page.connections import connections  # noqa: E402
+
+INSTALLED_APPS += ["bench_page"]
+DATABASES["default"] = connections(DATABASES["default"])
+"""
+PAGE_URLS = """
+from bench_page.views import page  # noqa: E402
+
+urlpatterns += [path("page/", page)]
+"""
+# psycopg's pool, for the connection-reuse figure on PostgreSQL (the template does not install it).
+PSYCOPG_POOL = "psycopg-pool==3.3.3"
+
+
+def page(project: Path, destination: Path, database: str) -> Path:
+    """A copy of `project` serving bench/page/'s database-backed page at /page/."""
+    shutil.copytree(project, destination)
+    shutil.copytree(REPO / "bench" / "page" / "bench_page", destination / "bench_page")
+    with (destination / SLUG / "settings.py").open("a") as settings:
+        settings.write(PAGE_SETTINGS)
+    with (destination / SLUG / "urls.py").open("a") as urls:
+        urls.write(PAGE_URLS)
+    if database == "postgresql":
+        with (destination / "requirements.txt").open("a") as requirements:
+            requirements.write(f"{PSYCOPG_POOL}\n")
+    return destination
 
 
 def touch_code(project: Path) -> None:

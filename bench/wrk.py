@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3, "h": 3600e3}
@@ -32,6 +32,10 @@ class Result:
         if self.bad_status:
             kinds.append(f"{self.bad_status} status ≥ 400")
         return ", ".join(kinds) or "0"
+
+    def as_dict(self) -> dict:
+        """The figures' raw data: every field, and the error total."""
+        return {**asdict(self), "errors": self.errors}
 
 
 def run(url: str, connections: int, seconds: int, headers=(), log: Path | None = None) -> Result:

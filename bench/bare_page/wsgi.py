@@ -1,0 +1,5 @@
+from django.core.wsgi import get_wsgi_application
+
+from . import bare  # noqa: F401 - configures Django
+
+application = get_wsgi_application()

@@ -1,0 +1,65 @@
+"""WhiteNoise against ServeStatic under uvicorn, measured back to back. No target: it reports
+which serves the static file faster, the reason the template keeps the one it has."""
+
+from __future__ import annotations
+
+from bench import markdown, session
+from bench.measure import LOAD_CONNECTIONS, load, serving, static_path
+
+TITLE = "ASGI: WhiteNoise against ServeStatic (uvicorn)"
+TARGET = None
+
+
+def measure(bench: session.Session) -> dict:
+    rows = {}
+    for name, image in bench.servestatic_images().items():
+        with serving(bench.client, image, session.app_env()) as app:
+            rows[name] = {
+                "static file": load(
+                    app, static_path(app), f"asgi {name} static file", bench.plan.load_seconds
+                ),
+                "/healthz": load(app, "/healthz", f"asgi {name} healthz", bench.plan.load_seconds),
+            }
+        print(
+            f"  {name}: static file {rows[name]['static file']['requests_per_second']:.0f} req/s", flush=True
+        )
+    data = {
+        "servestatic_version": session.SERVESTATIC_VERSION,
+        "load_seconds": bench.plan.load_seconds,
+        "connections": LOAD_CONNECTIONS,
+        "rows": rows,
+    }
+    return {"checks": [], "data": data}
+
+
+def render(figure: dict, verdicts: dict[str, str]) -> markdown.Rendered:
+    data = figure["data"]
+    static = {name: rows["static file"] for name, rows in data["rows"].items()}
+    # Better: no errors first, then more requests/s.
+    best = max(static, key=lambda name: (static[name]["errors"] == 0, static[name]["requests_per_second"]))
+    others = ", ".join(
+        f"{name} {row['requests_per_second']:.0f}" for name, row in static.items() if name != best
+    )
+    finding = (
+        f"Better on the static file: **{best}**, {static[best]['requests_per_second']:.0f} req/s with "
+        f"{static[best]['errors']} errors (others: {others} req/s)."
+    )
+    table = [
+        [name, label, *markdown.load_cells(row)]
+        for name, rows in data["rows"].items()
+        for label, row in rows.items()
+    ]
+    return markdown.Rendered(
+        section=markdown.section(
+            TITLE,
+            "The uvicorn image as generated (WhiteNoise), the same with "
+            f"`servestatic=={data['servestatic_version']}`'s `ServeStaticMiddleware` and "
+            "`CompressedManifestStaticFilesStorage` in WhiteNoise's places, and that again with the "
+            "health-check middleware made able to run async (`bench/async_health.py`): "
+            "ServeStatic's middleware is async-only, and the template's health check is sync-only, so "
+            "without that Django switches to a thread and back on every request. "
+            f"`wrk -t2 -c{data['connections']} -d{data['load_seconds']}s`, `WEB_CONCURRENCY=2`.\n\n{finding}",
+            (["static files by", "path", *markdown.LOAD_HEADERS], table),
+        ),
+        summary=[("static files under uvicorn: WhiteNoise or ServeStatic", finding.replace("**", ""), "")],
+    )

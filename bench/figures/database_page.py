@@ -1,0 +1,135 @@
+"""A database-backed page (bench/page/: one ORM query of 20 rows rendered through a template),
+served by the generated project with its full settings and middleware, against a bare Django
+serving the same view (bench/bare_page/) on the same gateway, database and workers."""
+
+from __future__ import annotations
+
+import requests
+
+from bench import markdown, session
+from bench.measure import LOAD_CONNECTIONS, PROXIED, load, serving
+from bench.targets import NO_ERRORS, at_least
+
+TITLE = "Database-backed page, 2 workers"
+TARGET = [
+    at_least("requests_per_second_ratio", 0.9, "× the bare Django's req/s"),
+    NO_ERRORS,
+]
+PATH = "/page/"
+ROWS = 20  # bench/page/bench_page/views.py
+
+
+def measure(bench: session.Session) -> dict:
+    rows, checks = {}, []
+    for database in bench.plan.page_databases:
+        rows[database] = {}
+        for server in session.SERVERS:
+            url, volumes = bench.page_database(database, server)
+            env = session.app_env(DATABASE_URL=url)
+            cell = {}
+            for label, image in (
+                ("bare Django", bench.bare_page_image(database, server)),
+                ("project", bench.page_image(database, server)),
+            ):
+                with serving(bench.client, image, env, volumes) as app:
+                    check_page(app)
+                    name = f"page {database} {server} {label}"
+                    cell[label] = load(
+                        app, PATH, name, bench.plan.load_seconds, warmup=bench.plan.warmup_seconds
+                    )
+            rows[database][server] = cell
+            checks.append(
+                {
+                    "name": f"{database} {server}",
+                    "label": f"database-backed page, {database} on {server}, against a bare Django",
+                    "measured": {
+                        "requests_per_second_ratio": round(ratio(cell), 3),
+                        "errors": cell["project"]["errors"],
+                    },
+                }
+            )
+            print(f"  {database} on {server}: {checks[-1]['measured']}", flush=True)
+    data = {
+        "load_seconds": bench.plan.load_seconds,
+        "warmup_seconds": bench.plan.warmup_seconds,
+        "connections": LOAD_CONNECTIONS,
+        "rows": rows,
+    }
+    return {"checks": checks, "data": data}
+
+
+def check_page(app) -> None:
+    """The page answers 200 with its 20 rows, as a browser behind the TLS proxy gets it."""
+    headers = dict(header.split(": ") for header in PROXIED)
+    response = requests.get(app.url(PATH), headers=headers, allow_redirects=False, timeout=10)
+    if response.status_code != 200 or response.text.count('<tr class="item">') != ROWS:
+        raise AssertionError(f"{PATH} answered {response.status_code}:\n{response.text[:2000]}")
+
+
+def ratio(cell: dict) -> float:
+    """The project's req/s over the bare Django's."""
+    return cell["project"]["requests_per_second"] / cell["bare Django"]["requests_per_second"]
+
+
+def render(figure: dict, verdicts: dict[str, str]) -> markdown.Rendered:
+    data = figure["data"]
+    rendered = markdown.Rendered()
+    table = []
+    for database, servers in data["rows"].items():
+        for server, cell in servers.items():
+            bare, project, name = cell["bare Django"], cell["project"], f"{database} {server}"
+            table.append([database, server, "bare Django", *markdown.load_cells(bare), "baseline", ""])
+            table.append(
+                [
+                    database,
+                    server,
+                    "project",
+                    *markdown.load_cells(project),
+                    f"{ratio(cell):.2f}×",
+                    verdicts[name],
+                ]
+            )
+            rendered.measured[name] = (
+                f"{project['requests_per_second']:.0f} / {bare['requests_per_second']:.0f} req/s = "
+                f"{ratio(cell):.2f}×, p99 {markdown.ms(project['p99'])} ms "
+                f"(bare {markdown.ms(bare['p99'])}), "
+                f"errors: {markdown.errors(project)}; RSS/PSS per worker "
+                f"{markdown.workers_memory(project['memory'])} MB"
+            )
+            cost = (
+                f"median latency {markdown.ms(project['p50'])} ms against the bare Django's "
+                f"{markdown.ms(bare['p50'])} ms: the project's settings and middleware add "
+                f"{project['p50'] - bare['p50']:.2f} ms a request"
+            )
+            errors = f"; the bare Django had errors too: {markdown.errors(bare)}" if bare["errors"] else ""
+            rendered.limits[name] = cost + errors
+    rendered.section = markdown.section(
+        TITLE,
+        f"`GET {PATH}`: one ORM query of {ROWS} rows rendered through a Django template "
+        "(`bench/page/bench_page/`), the same view in both rows of a pair. The project is the generated "
+        "one with that app added to its bench copy (never to the template): its full settings and "
+        "middleware, requested as through the platform's TLS proxy (`X-Forwarded-Proto: https`). The "
+        "bare Django (`bench/bare_page/`) is the same image with no middleware, no context processors "
+        "and only that app, using the project's own `DATABASES` (same URL, options and connection "
+        "policy). PostgreSQL and MariaDB run on the host, SQLite on a Docker volume; each pair shares "
+        f"one database. `wrk --latency -t2 -c{data['connections']} -d{data['load_seconds']}s`"
+        + (f" after {data['warmup_seconds']} s of the same, not counted" if data["warmup_seconds"] else "")
+        + ", `WEB_CONCURRENCY=2`.",
+        (["database", "gateway", "app", *markdown.LOAD_HEADERS, "req/s vs bare", "verdict"], table),
+    )
+    rendered.summary = [
+        (
+            "database-backed page against a bare Django, same gateway, database and workers",
+            "; ".join(
+                f"{database}: "
+                + ", ".join(
+                    f"{server} {ratio(cell):.2f}×"
+                    + ("" if verdicts[f"{database} {server}"] == "PASS" else " (**miss**)")
+                    for server, cell in servers.items()
+                )
+                for database, servers in data["rows"].items()
+            ),
+            markdown.overall(verdicts.values()),
+        )
+    ]
+    return rendered

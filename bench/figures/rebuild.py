@@ -1,0 +1,84 @@
+"""Rebuild time after a code-only change, against the guide-style reference."""
+
+from __future__ import annotations
+
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from bench import markdown, projects, session
+from bench.targets import at_most
+
+TITLE = "Rebuild after a code-only change"
+# No worse than the template when the target was set (2026-11-28: 0.11× the reference's).
+TARGET = [at_most("ratio", 0.11, "× the reference's")]
+
+
+def measure(bench: session.Session) -> dict:
+    """Both images are built first (a warm cache); then a comment is appended to one .py file in a
+    copy of each project, and each is built again. The rebuilt images are removed."""
+    bench.image(session.DATABASE, "gunicorn")
+    bench.reference_image()
+    seconds = {"template": [], "reference": []}
+    with tempfile.TemporaryDirectory(prefix="bench-rebuild-") as work:
+        contexts = {
+            "template": shutil.copytree(bench.project(session.DATABASE, "gunicorn"), Path(work) / "template"),
+            "reference": shutil.copytree(bench.reference_project(), Path(work) / "reference"),
+        }
+        for _ in range(bench.plan.rebuilds):
+            for name, context in contexts.items():
+                projects.touch_code(context)
+                started = time.monotonic()
+                tag = projects.build(bench.client, context, f"{name}-rebuild", bench.buildargs)
+                seconds[name].append(round(time.monotonic() - started, 2))
+                bench.client.images.remove(tag)
+                print(f"  {name}: {seconds[name][-1]:.1f} s", flush=True)
+    template, reference = (statistics.median(seconds[name]) for name in ("template", "reference"))
+    check = {
+        "name": "rebuild",
+        "label": "rebuild after a code-only change, against the reference",
+        "measured": {"ratio": round(template / reference, 2)},  # as precise as the target
+    }
+    return {"checks": [check], "data": {"seconds": seconds}}
+
+
+def render(figure: dict, verdicts: dict[str, str]) -> markdown.Rendered:
+    seconds = figure["data"]["seconds"]
+    template, reference = (statistics.median(seconds[name]) for name in ("template", "reference"))
+    ratio = figure["checks"][0]["measured"]["ratio"]
+    each = {name: ", ".join(f"{value:.1f}" for value in times) for name, times in seconds.items()}
+    count = len(seconds["template"])
+    return markdown.Rendered(
+        measured={"rebuild": f"median {template:.1f} s / {reference:.1f} s = {ratio:.2f}×"},
+        section=markdown.section(
+            TITLE,
+            f"Both images built once first, so the cache is warm; then, {count} time{'s' * (count > 1)} "
+            "over, a comment is appended to the project's `urls.py` and each image is built again with "
+            "the classic builder; the medians are compared. The reference downloads and installs every "
+            "requirement again, compiling mysqlclient, because its `COPY . /app` comes before `pip "
+            "install`.",
+            (
+                ["image", "median s", "each s", "target", "verdict"],
+                [
+                    ["template", f"{template:.1f}", each["template"], "", ""],
+                    ["reference (guide style)", f"{reference:.1f}", each["reference"], "", ""],
+                    [
+                        "template / reference",
+                        f"{ratio:.2f}×",
+                        "",
+                        figure["target"][0]["text"],
+                        verdicts["rebuild"],
+                    ],
+                ],
+            ),
+        ),
+        summary=[
+            (
+                "rebuild after a code-only change, against the reference's",
+                f"{template:.1f} s / {reference:.1f} s = {ratio:.2f}×",
+                verdicts["rebuild"],
+            )
+        ],
+    )

@@ -1,0 +1,110 @@
+"""Measuring helpers the figures share: serve an image, load it with wrk, read its memory."""
+
+from __future__ import annotations
+
+import json
+import re
+from contextlib import contextmanager
+
+import requests
+
+from bench import wrk
+from tests.support import REPO
+from tests.support.images import App
+
+RAW = REPO / "bench" / "results" / "raw"
+LOAD_CONNECTIONS = 10
+# Behind the platform's TLS proxy, from a browser: no HTTPS redirect, the gzip variant.
+PROXIED = ("X-Forwarded-Proto: https",)
+STATIC_HEADERS = (*PROXIED, "Accept-Encoding: gzip")
+STATIC_FILE = "admin/css/base.css"
+
+# Run inside a container: every process with its parent, resident and proportional set size.
+PROCESSES = r"""
+import json, os
+found = []
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    try:
+        status = dict(line.split(":", 1) for line in open(f"/proc/{pid}/status"))
+        rollup = dict(line.split(":", 1) for line in open(f"/proc/{pid}/smaps_rollup") if ":" in line)
+        cmdline = open(f"/proc/{pid}/cmdline", "rb").read().replace(b"\0", b" ").decode().strip()
+    except OSError:
+        continue
+    kb = lambda value: int(value.split()[0])
+    found.append({"pid": int(pid), "ppid": int(status["PPid"]), "rss_kb": kb(status["VmRSS"]),
+                  "pss_kb": kb(rollup["Pss"]), "cmdline": cmdline})
+print(json.dumps(found))
+"""
+
+
+@contextmanager
+def serving(client, image: str, env: dict[str, str], volumes=None):
+    """The image's CMD on a free loopback port, until /healthz first answers 200."""
+    app = App(client, image, env, volumes)
+    try:
+        app.start()
+        yield app
+    finally:
+        app.remove()
+
+
+def headers_for(path: str) -> tuple[str, ...]:
+    return STATIC_HEADERS if path.startswith("/static/") else PROXIED
+
+
+def load(
+    app: App, path: str, name: str, seconds: int, connections: int = LOAD_CONNECTIONS, warmup: int = 0
+) -> dict:
+    """wrk on `path` (after `warmup` seconds of it, not counted), then the memory of the server's
+    processes: one row of a figure's raw data. wrk's own output is kept under RAW as `name`."""
+    log = RAW / (re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") + ".txt")
+    if warmup:
+        wrk.run(app.url(path), connections, warmup, headers_for(path))
+    result = wrk.run(app.url(path), connections, seconds, headers_for(path), log=log)
+    row = {
+        "path": path,
+        "seconds": seconds,
+        "connections": connections,
+        "warmup_seconds": warmup,
+        **result.as_dict(),
+        "memory": memory(app),
+    }
+    if result.socket_errors["read"]:
+        row["read_errors_cause"] = read_errors_cause(app, path)
+    return row
+
+
+def memory(app: App) -> dict:
+    """The master's RSS and each worker's RSS and PSS in MB, read from /proc in the container."""
+    processes = json.loads(app.exec("python", "-c", PROCESSES))
+    master = next(process for process in processes if process["pid"] == 1)
+    workers = [p for p in processes if p["ppid"] == 1 and "resource_tracker" not in p["cmdline"]]
+    return {
+        "master_rss_mb": round(master["rss_kb"] / 1000, 1),
+        "workers": [
+            {"rss_mb": round(p["rss_kb"] / 1000, 1), "pss_mb": round(p["pss_kb"] / 1000, 1)} for p in workers
+        ],
+    }
+
+
+def read_errors_cause(app: App, path: str) -> str:
+    """What the response shows about wrk's read errors."""
+    headers = dict(header.split(": ") for header in headers_for(path))
+    response = requests.get(app.url(path), headers=headers, timeout=10)
+    if "Content-Length" in response.headers or response.headers.get("Connection") != "close":
+        return ""
+    return (
+        "the response has no Content-Length and ends when the server closes the connection, "
+        "which wrk counts as a read error"
+    )
+
+
+def static_path(app: App) -> str:
+    """The hashed name of STATIC_FILE, from the image's manifest; checked to answer 200 gzipped."""
+    manifest = json.loads(app.exec("cat", "/app/staticfiles/staticfiles.json"))
+    path = f"/static/{manifest['paths'][STATIC_FILE]}"
+    headers = dict(header.split(": ") for header in STATIC_HEADERS)
+    response = requests.get(app.url(path), headers=headers, allow_redirects=False, timeout=10)
+    if response.status_code != 200 or response.headers.get("Content-Encoding") != "gzip":
+        raise AssertionError(f"{path} answered {response.status_code} {dict(response.headers)}")
+    return path

@@ -1,0 +1,1 @@
+"""An app with one model, twenty rows and one page listing them through a Django template."""
