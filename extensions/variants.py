@@ -184,7 +184,7 @@ SERVERS: dict[str, Server] = {
             (
                 "python -m {slug}.environment && python -c 'import {slug}.asgi'"
                 ' && exec uvicorn {slug}.asgi:application --host="$LISTEN_ADDRESS" --port="$PORT"'
-                " --proxy-headers --forwarded-allow-ips='*' --no-server-header"
+                " --proxy-headers --forwarded-allow-ips='*' --no-server-header --lifespan=off"
             ),
         ),
         conn_max_age=0,

@@ -9,6 +9,7 @@ its last log line must name the variable. Gateway cases are the variables the ga
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import pytest
@@ -365,7 +366,7 @@ def assert_one_line_refusal(message: object, refused: Refused):
     assert isinstance(message, str), f"exited with {message!r}, not a message"
     assert "\n" not in message, message
     assert message.startswith(PREFIX), message
-    assert refused.variable in message.removeprefix(PREFIX).split()[0], message
+    assert re.split("[=: ]", message.removeprefix(PREFIX))[0] == refused.variable, message
     assert refused.says in message, message
 
 

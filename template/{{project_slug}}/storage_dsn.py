@@ -40,9 +40,10 @@ def storage_from_dsn(dsn):
     if parts.scheme not in ("file", "s3", "s3+http"):
         raise StorageDSNError(f"has an unknown scheme {parts.scheme!r} (use file, s3 or s3+http)")
     query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
-    unknown = set(query) - QUERY_KEYS[parts.scheme.removesuffix("+http")]
-    if unknown:
-        raise StorageDSNError(f"has unknown query parameters: {', '.join(sorted(unknown))}")
+    known = QUERY_KEYS[parts.scheme.removesuffix("+http")]
+    if set(query) - known:
+        unknown, accepted = ", ".join(sorted(set(query) - known)), ", ".join(sorted(known))
+        raise StorageDSNError(f"has unknown query parameters {unknown} (it takes {accepted})")
     if parts.scheme == "file":
         return _file_storage(parts, query)
     return _s3_storage(parts, query), "", "/media/"
@@ -69,7 +70,8 @@ def _s3_storage(parts, query):
     try:
         port = parts.port
     except ValueError:
-        raise StorageDSNError(f"has a bad port in {parts.netloc.rpartition('@')[2]!r}") from None
+        where = parts.netloc.rpartition("@")[2]
+        raise StorageDSNError(f"has a bad port in {where!r} (use 1 to 65535)") from None
     if not parts.username or not parts.password or not parts.hostname:
         raise StorageDSNError("must name an access key, a secret key and a host")
     host = parts.hostname
@@ -83,7 +85,9 @@ def _s3_storage(parts, query):
     }
     amazon = AMAZON_HOST.fullmatch(host)
     if host.endswith(".amazonaws.com") and not amazon:
-        raise StorageDSNError(f"has an Amazon host {host!r} that is not one of the forms it takes")
+        raise StorageDSNError(
+            f"has an Amazon host {host!r} that is not a form it takes (see storage_dsn.py)"
+        )
     if amazon and amazon["bucket"]:
         bucket, prefix = amazon["bucket"], path
     else:

@@ -122,8 +122,8 @@ class App:
             try:
                 if requests.get(self.url("/healthz"), timeout=1).status_code == 200:
                     return time.monotonic() - started
-            except requests.ConnectionError:
-                pass
+            except (requests.ConnectionError, requests.Timeout):
+                pass  # not listening yet, or still loading the app
             time.sleep(0.05)
         raise AssertionError(f"/healthz did not answer within {timeout}s:\n{self.logs()[-3000:]}")
 
