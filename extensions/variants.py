@@ -163,10 +163,15 @@ SERVERS: dict[str, Server] = {
         requirements=("gunicorn==27.0.1",),
         # Each command first checks the variables the gateway reads itself (PORT, WEB_CONCURRENCY):
         # gunicorn, for one, reads WEB_CONCURRENCY as it starts and answers "abc" with a traceback.
+        # No control socket for gunicornc: its default place, ~/.gunicorn, is in the read-only code
+        # directory. (A flag, not the config file: upgrades keep the user's config file as it was.)
         command=(
             "sh",
             "-c",
-            "python -m {slug}.environment && exec gunicorn --config=deploy/gunicorn.conf.py {slug}.wsgi",
+            (
+                "python -m {slug}.environment"
+                " && exec gunicorn --config=deploy/gunicorn.conf.py --no-control-socket {slug}.wsgi"
+            ),
         ),
         config_file="deploy/gunicorn.conf.py",
         imports=("gunicorn", "packaging"),
