@@ -30,7 +30,7 @@ ENV PATH=/venv/bin:$PATH
 WORKDIR /app
 COPY . /app
 RUN pip install -r requirements.txt
-RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput
+RUN DJANGO_COLLECTSTATIC_ONLY=true python manage.py collectstatic --noinput
 {cmd}
 """
 

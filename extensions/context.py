@@ -175,4 +175,5 @@ class VariantContext(ContextHook):
             context["db"] = variants.DATABASES[database]
             context["gateway"] = variants.SERVERS[server]
             context["common_requirements"] = variants.COMMON_REQUIREMENTS
+            context["databases"] = variants.DATABASES
         context["gateway_config_files"] = [s.config_file for s in variants.SERVERS.values() if s.config_file]

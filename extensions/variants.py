@@ -56,6 +56,8 @@ class Database:
     requirements: tuple[str, ...]
     local_database_url: str
     django_engine: str
+    # The DATABASE_URL schemes dj-database-url maps to django_engine; settings refuse the others.
+    url_schemes: tuple[str, ...] = ()
     compose: ComposeService | None = None
     # OPTIONS a URL cannot express, rendered into settings.py; options in the URL's query win.
     options: dict[str, str | int] = field(default_factory=dict)
@@ -100,6 +102,7 @@ DATABASES: dict[str, Database] = {
         requirements=("psycopg[binary]==3.3.9",),
         local_database_url="postgres://postgres@database_default:5432/db",
         django_engine="django.db.backends.postgresql",
+        url_schemes=("postgres", "postgresql", "pgsql"),
         compose=ComposeService(
             image="postgres:17-alpine",
             environment={"POSTGRES_DB": "db", "POSTGRES_HOST_AUTH_METHOD": "trust"},
@@ -117,6 +120,7 @@ DATABASES: dict[str, Database] = {
         requirements=("mysqlclient==2.3.2",),
         local_database_url="mysql://root@database_default:3306/db",
         django_engine="django.db.backends.mysql",
+        url_schemes=("mysql", "mysql2"),
         compose=ComposeService(
             image="mysql:8.4",
             environment={"MYSQL_DATABASE": "db", "MYSQL_ALLOW_EMPTY_PASSWORD": "yes"},
@@ -138,6 +142,7 @@ DATABASES: dict[str, Database] = {
         requirements=(),
         local_database_url="sqlite:////data/db.sqlite3",
         django_engine="django.db.backends.sqlite3",
+        url_schemes=("sqlite",),
         options={
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
@@ -156,7 +161,18 @@ SERVERS: dict[str, Server] = {
         name="gunicorn",
         label="Gunicorn (WSGI)",
         requirements=("gunicorn==27.0.1",),
-        command=("gunicorn", "--config=deploy/gunicorn.conf.py", "{slug}.wsgi"),
+        # Each command first checks the variables the gateway reads itself (PORT, WEB_CONCURRENCY):
+        # gunicorn, for one, reads WEB_CONCURRENCY as it starts and answers "abc" with a traceback.
+        # No control socket for gunicornc: its default place, ~/.gunicorn, is in the read-only code
+        # directory. (A flag, not the config file: upgrades keep the user's config file as it was.)
+        command=(
+            "sh",
+            "-c",
+            (
+                "python -m {slug}.environment"
+                " && exec gunicorn --config=deploy/gunicorn.conf.py --no-control-socket {slug}.wsgi"
+            ),
+        ),
         config_file="deploy/gunicorn.conf.py",
         imports=("gunicorn", "packaging"),
         markers=("gunicorn",),
@@ -171,9 +187,9 @@ SERVERS: dict[str, Server] = {
             "sh",
             "-c",
             (
-                "python -c 'import {slug}.asgi'"
+                "python -m {slug}.environment && python -c 'import {slug}.asgi'"
                 ' && exec uvicorn {slug}.asgi:application --host="$LISTEN_ADDRESS" --port="$PORT"'
-                " --proxy-headers --forwarded-allow-ips='*' --no-server-header"
+                " --proxy-headers --forwarded-allow-ips='*' --no-server-header --lifespan=off"
             ),
         ),
         conn_max_age=0,
@@ -184,7 +200,7 @@ SERVERS: dict[str, Server] = {
         name="uwsgi",
         label="uWSGI (WSGI)",
         requirements=("pyuwsgi==2.0.30.post1",),
-        command=("uwsgi", "--ini=deploy/uwsgi.ini"),
+        command=("sh", "-c", "python -m {slug}.environment && exec uwsgi --ini=deploy/uwsgi.ini"),
         config_file="deploy/uwsgi.ini",
         imports=("pyuwsgi", "uwsgi", "uwsgidecorators"),
         markers=("uwsgi",),

@@ -16,6 +16,8 @@ from tests.support.services import has_test_server
 
 SUPERUSER = {"DJANGO_SUPERUSER_USERNAME": "admin", "DJANGO_SUPERUSER_PASSWORD": "a long admin passphrase 42"}
 SUPERUSER_EMAIL = {"DJANGO_SUPERUSER_EMAIL": "admin@example.com"}
+# What a healthy gateway never logs: errors, tracebacks, warnings (about its configuration or else).
+LOG_PROBLEMS = re.compile(r"\bERROR\b|Traceback|\bwarn(ing)?\b|!!!", re.IGNORECASE)
 
 
 @pytest.fixture
@@ -111,12 +113,18 @@ def test_gateway_runs_as_non_root(app):
     assert uids.group(2) != "0"
 
 
-def test_docker_stop_exits_zero_within_seconds(app):
+def test_healthy_run_logs_no_problem_and_docker_stop_exits_zero_within_seconds(app):
+    client = ProxiedClient(app)
+    assert client.get("/readyz").status_code == 200
+    assert client.get("/admin/login/").status_code == 200
     started = time.monotonic()
     app.container.stop(timeout=10)
     elapsed = time.monotonic() - started
     assert app.wait_for_exit() == 0, app.logs()[-3000:]
     assert elapsed < 5, f"docker stop took {elapsed:.1f}s"
+    # The whole life of a healthy container, from start to that stop, logs no problem.
+    problems = [line for line in app.logs().splitlines() if LOG_PROBLEMS.search(line)]
+    assert not problems, "\n".join(problems)
 
 
 @pytest.mark.variants(database=has_test_server)

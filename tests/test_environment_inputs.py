@@ -1,0 +1,446 @@
+"""Bad and unusual environment values and DSNs, each with what the generated project makes of it:
+accepted, with the exact setting that results, or refused in one line that names the variable.
+
+Settings cases run on the host, all in one Python process per database (gateway-independent cases
+on the default database, scheme and option cases on their own). Every refusal also runs as the
+image's own CMD, once per gateway, where the container must exit non-zero with no traceback and
+its last log line must name the variable. Gateway cases are the variables the gateway reads itself.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import pytest
+
+from extensions import variants
+from tests.support.environments import production_env
+from tests.support.inputs import evaluate_settings, last_line, run_gateway_check, start_images_cmd
+from tests.support.project import Manage
+
+SLUG = "example_shop"
+PREFIX = f"{SLUG}: configuration error: "
+DEFAULT = variants.DEFAULT_DATABASE
+ONE_YEAR = 60 * 60 * 24 * 365
+MYSQL_DEFAULTS = variants.DATABASES["mysql"].options
+SQLITE_DEFAULTS = variants.DATABASES["sqlite"].options
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """The settings that result, by dotted name (DATABASES.default.OPTIONS), exactly."""
+
+    settings: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Refused:
+    variable: str
+    # Words the line must also contain: the hint that makes it actionable.
+    says: str = ""
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    env: dict[str, str | None]
+    expected: Accepted | Refused
+    # Only on this database's projects (None: on any, tried on the default database).
+    database: str | None = None
+    # Read by the gateway server itself: checked by `python -m SLUG.environment`, not settings.
+    gateway: bool = False
+
+
+def s3(host: str, path: str = "/", secret: str = "S%2Fecret") -> str:
+    return f"s3://AKIAKEY:{secret}@{host}{path}"
+
+
+def s3_options(**options) -> dict:
+    """STORAGES["default"]["OPTIONS"] of an s3 DSN with the key and secret s3() writes."""
+    fixed = {"access_key": "AKIAKEY", "secret_key": "S/ecret", "default_acl": None, "file_overwrite": False}
+    return {**fixed, "location": "", **options}
+
+
+def storage(**options) -> dict:
+    return {"STORAGES.default.OPTIONS": s3_options(**options)}
+
+
+CASES = [
+    # Booleans: the usual spellings, any case; anything else refused.
+    Case("debug-true", {"DJANGO_DEBUG": "true"}, Accepted({"DEBUG": True, "SECURE_HSTS_SECONDS": 0})),
+    Case("debug-1", {"DJANGO_DEBUG": "1"}, Accepted({"DEBUG": True})),
+    Case("debug-YES", {"DJANGO_DEBUG": "YES"}, Accepted({"DEBUG": True})),
+    Case("debug-On-no-secret", {"DJANGO_DEBUG": " On ", "SECRET_KEY": None}, Accepted({"DEBUG": True})),
+    Case(
+        "debug-False", {"DJANGO_DEBUG": "False"}, Accepted({"DEBUG": False, "SECURE_HSTS_SECONDS": ONE_YEAR})
+    ),
+    Case("debug-empty", {"DJANGO_DEBUG": ""}, Accepted({"DEBUG": False})),
+    Case("debug-maybe", {"DJANGO_DEBUG": "maybe"}, Refused("DJANGO_DEBUG", "true/false")),
+    Case("debug-typo-no-secret", {"DJANGO_DEBUG": "ture", "SECRET_KEY": None}, Refused("DJANGO_DEBUG")),
+    Case("redirect-false", {"SECURE_SSL_REDIRECT": "false"}, Accepted({"SECURE_SSL_REDIRECT": False})),
+    Case("redirect-0", {"SECURE_SSL_REDIRECT": "0"}, Accepted({"SECURE_SSL_REDIRECT": False})),
+    Case("redirect-no", {"SECURE_SSL_REDIRECT": "no"}, Accepted({"SECURE_SSL_REDIRECT": False})),
+    Case("redirect-OFF", {"SECURE_SSL_REDIRECT": "OFF"}, Accepted({"SECURE_SSL_REDIRECT": False})),
+    Case("redirect-unset", {"SECURE_SSL_REDIRECT": None}, Accepted({"SECURE_SSL_REDIRECT": True})),
+    Case("redirect-disabled", {"SECURE_SSL_REDIRECT": "disabled"}, Refused("SECURE_SSL_REDIRECT")),
+    # Secret and the image build's switch.
+    Case("no-secret", {"SECRET_KEY": None}, Refused("SECRET_KEY")),
+    Case("blank-secret", {"SECRET_KEY": "   "}, Refused("SECRET_KEY")),
+    Case(
+        "collectstatic-switch-outside-collectstatic",
+        {"DJANGO_COLLECTSTATIC_ONLY": "true"},
+        Refused("DJANGO_COLLECTSTATIC_ONLY", "collectstatic"),
+    ),
+    # The database: never a silent fallback.
+    Case("no-database-url", {"DATABASE_URL": None}, Refused("DATABASE_URL", "is not set")),
+    Case("no-database-url-in-debug", {"DATABASE_URL": None, "DJANGO_DEBUG": "true"}, Refused("DATABASE_URL")),
+    Case("database-url-empty", {"DATABASE_URL": ""}, Refused("DATABASE_URL")),
+    Case("database-url-not-a-url", {"DATABASE_URL": "not a url"}, Refused("DATABASE_URL")),
+    Case("database-url-bad-port", {"DATABASE_URL": "postgres://user@host:port/db"}, Refused("DATABASE_URL")),
+    Case("database-url-ftp", {"DATABASE_URL": "ftp://example.com/db"}, Refused("DATABASE_URL")),
+    Case("database-url-sqlite-memory", {"DATABASE_URL": "sqlite://:memory:"}, Refused("DATABASE_URL")),
+    Case("database-url-sqlite-no-file", {"DATABASE_URL": "sqlite://"}, Refused("DATABASE_URL")),
+    Case(
+        "postgres-sslmode-kept",
+        {"DATABASE_URL": "postgres://app:pw@db.example.com:6543/shop?sslmode=verify-full"},
+        Accepted(
+            {
+                "DATABASES.default.ENGINE": "django.db.backends.postgresql",
+                "DATABASES.default.HOST": "db.example.com",
+                "DATABASES.default.PORT": 6543,
+                "DATABASES.default.NAME": "shop",
+                "DATABASES.default.OPTIONS": {"sslmode": "verify-full"},
+            }
+        ),
+        database="postgresql",
+    ),
+    Case(
+        "mysql-url-on-postgresql",
+        {"DATABASE_URL": "mysql://app:pw@db.example.com/shop"},
+        Refused("DATABASE_URL", "copier update --trust --defaults --data database=mysql"),
+        database="postgresql",
+    ),
+    Case(
+        "mysql-ssl-mode-kept",
+        {"DATABASE_URL": "mysql://app:pw@db.example.com/shop?ssl_mode=REQUIRED"},
+        Accepted({"DATABASES.default.OPTIONS": {**MYSQL_DEFAULTS, "ssl_mode": "REQUIRED"}}),
+        database="mysql",
+    ),
+    Case(
+        "mysql-charset-wins",
+        {"DATABASE_URL": "mysql://app:pw@db.example.com/shop?charset=utf8mb3"},
+        Accepted({"DATABASES.default.OPTIONS": {**MYSQL_DEFAULTS, "charset": "utf8mb3"}}),
+        database="mysql",
+    ),
+    Case(
+        "postgres-url-on-mysql",
+        {"DATABASE_URL": "postgresql://app:pw@db.example.com/shop"},
+        Refused("DATABASE_URL", "copier update --trust --defaults --data database=postgresql"),
+        database="mysql",
+    ),
+    Case(
+        "sqlite-url-on-mysql",
+        {"DATABASE_URL": "sqlite:////data/db.sqlite3"},
+        Accepted({"DATABASES.default.ENGINE": "django.db.backends.sqlite3"}),
+        database="mysql",
+    ),
+    Case(
+        "sqlite-timeout-wins",
+        {"DATABASE_URL": "sqlite:////data/db.sqlite3?timeout=5"},
+        Accepted(
+            {
+                "DATABASES.default.NAME": "/data/db.sqlite3",
+                "DATABASES.default.OPTIONS": {**SQLITE_DEFAULTS, "timeout": 5},
+            }
+        ),
+        database="sqlite",
+    ),
+    Case(
+        "mysql-url-on-sqlite",
+        {"DATABASE_URL": "mysql://app:pw@db.example.com/shop"},
+        Refused("DATABASE_URL", "copier update --trust --defaults --data database=mysql"),
+        database="sqlite",
+    ),
+    Case(
+        "postgres-url-on-sqlite",
+        {"DATABASE_URL": "postgres://app:pw@db.example.com/shop"},
+        Refused("DATABASE_URL", "copier update --trust --defaults --data database=postgresql"),
+        database="sqlite",
+    ),
+    # Hosts: a bare host name, a leading "." or "*." for subdomains; nothing guessed.
+    Case(
+        "domain-with-scheme", {"DOMAIN": "https://example.com"}, Refused("DOMAIN", "write it as example.com")
+    ),
+    Case("domain-with-port", {"DOMAIN": "example.com:8443"}, Refused("DOMAIN", "write it as example.com")),
+    Case("domain-with-path", {"DOMAIN": "example.com/shop/"}, Refused("DOMAIN", "write it as example.com")),
+    Case("domain-two-hosts", {"DOMAIN": "example.com www.example.com"}, Refused("DOMAIN", "give one")),
+    Case("domain-star", {"DOMAIN": "*"}, Refused("DOMAIN")),
+    Case("domain-underscore", {"DOMAIN": "my_shop.example.com"}, Refused("DOMAIN")),
+    Case(
+        "domain-upper-case",
+        {"DOMAIN": "Example.COM", "DOMAIN_ALIASES": None},
+        Accepted({"ALLOWED_HOSTS": ["example.com"], "CSRF_TRUSTED_ORIGINS": ["https://example.com"]}),
+    ),
+    Case(
+        "domain-star-dot",
+        {"DOMAIN": "*.example.com", "DOMAIN_ALIASES": None},
+        Accepted({"ALLOWED_HOSTS": [".example.com"], "CSRF_TRUSTED_ORIGINS": ["https://*.example.com"]}),
+    ),
+    Case(
+        "aliases-spaces-commas-and-dots",
+        {"DOMAIN_ALIASES": " www.example.com ,, .example.org  shop.example.net,"},
+        Accepted(
+            {
+                "ALLOWED_HOSTS": ["example.com", "www.example.com", ".example.org", "shop.example.net"],
+                "CSRF_TRUSTED_ORIGINS": [
+                    "https://example.com",
+                    "https://www.example.com",
+                    "https://*.example.org",
+                    "https://shop.example.net",
+                ],
+            }
+        ),
+    ),
+    Case(
+        "aliases-loopback",
+        {"DOMAIN": None, "DOMAIN_ALIASES": "localhost, 127.0.0.1, [::1]"},
+        Accepted({"ALLOWED_HOSTS": ["localhost", "127.0.0.1", "[::1]"]}),
+    ),
+    Case("alias-with-scheme", {"DOMAIN_ALIASES": "http://www.example.com"}, Refused("DOMAIN_ALIASES")),
+    Case("no-host-in-production", {"DOMAIN": None, "DOMAIN_ALIASES": None}, Refused("DOMAIN", "is not set")),
+    Case(
+        "no-host-in-debug",
+        {"DOMAIN": None, "DOMAIN_ALIASES": None, "DJANGO_DEBUG": "true"},
+        Accepted({"ALLOWED_HOSTS": []}),
+    ),
+    # HSTS: off in debug, on for a year otherwise; subdomains on, preload opt-in.
+    Case(
+        "hsts-defaults",
+        {},
+        Accepted(
+            {
+                "SECURE_HSTS_SECONDS": ONE_YEAR,
+                "SECURE_HSTS_INCLUDE_SUBDOMAINS": True,
+                "SECURE_HSTS_PRELOAD": False,
+            }
+        ),
+    ),
+    Case("hsts-seconds-abc", {"SECURE_HSTS_SECONDS": "abc"}, Refused("SECURE_HSTS_SECONDS", "whole number")),
+    Case("hsts-seconds-negative", {"SECURE_HSTS_SECONDS": "-1"}, Refused("SECURE_HSTS_SECONDS")),
+    Case("hsts-seconds-float", {"SECURE_HSTS_SECONDS": "3600.0"}, Refused("SECURE_HSTS_SECONDS")),
+    Case("hsts-seconds-zero", {"SECURE_HSTS_SECONDS": "0"}, Accepted({"SECURE_HSTS_SECONDS": 0})),
+    Case("hsts-preload-yes", {"SECURE_HSTS_PRELOAD": "yes"}, Accepted({"SECURE_HSTS_PRELOAD": True})),
+    Case(
+        "hsts-subdomains-off",
+        {"SECURE_HSTS_INCLUDE_SUBDOMAINS": "off"},
+        Accepted({"SECURE_HSTS_INCLUDE_SUBDOMAINS": False}),
+    ),
+    # Log level: any case.
+    Case("log-level-debug", {"LOG_LEVEL": "debug"}, Accepted({"LOGGING.root.level": "DEBUG"})),
+    Case("log-level-Warning", {"LOG_LEVEL": "Warning"}, Accepted({"LOGGING.root.level": "WARNING"})),
+    Case("log-level-verbose", {"LOG_LEVEL": "verbose"}, Refused("LOG_LEVEL", "DEBUG, INFO")),
+    # Storage DSNs.
+    Case(
+        "s3-bad-port",
+        {"DEFAULT_STORAGE_DSN": "s3://K:S@minio.example.com:abc/bucket"},
+        Refused("DEFAULT_STORAGE_DSN", "port"),
+    ),
+    Case(
+        "s3-port-out-of-range",
+        {"DEFAULT_STORAGE_DSN": "s3://K:S@minio.example.com:99999/bucket"},
+        Refused("DEFAULT_STORAGE_DSN", "port"),
+    ),
+    Case(
+        "s3-unencoded-slash-in-secret",
+        {"DEFAULT_STORAGE_DSN": s3("my-bucket.s3.eu-west-1.amazonaws.com", secret="wJal/rXUt")},
+        Refused("DEFAULT_STORAGE_DSN", "%2F"),
+    ),
+    Case(
+        "s3-bucket-with-dots",
+        {"DEFAULT_STORAGE_DSN": s3("my.files.s3.eu-west-1.amazonaws.com", "/uploads/")},
+        Accepted(storage(bucket_name="my.files", region_name="eu-west-1", location="uploads")),
+    ),
+    Case(
+        "s3-legacy-dash-region",
+        {"DEFAULT_STORAGE_DSN": s3("my-bucket.s3-eu-west-2.amazonaws.com")},
+        Accepted(storage(bucket_name="my-bucket", region_name="eu-west-2")),
+    ),
+    Case(
+        "s3-legacy-global",
+        {"DEFAULT_STORAGE_DSN": s3("my-bucket.s3.amazonaws.com")},
+        Accepted(storage(bucket_name="my-bucket")),
+    ),
+    Case(
+        "s3-legacy-external-1",
+        {"DEFAULT_STORAGE_DSN": s3("my-bucket.s3-external-1.amazonaws.com")},
+        Accepted(storage(bucket_name="my-bucket", region_name="us-east-1")),
+    ),
+    Case(
+        "s3-dualstack",
+        {"DEFAULT_STORAGE_DSN": s3("my.bucket.s3.dualstack.ap-southeast-2.amazonaws.com")},
+        Accepted(
+            storage(
+                bucket_name="my.bucket",
+                region_name="ap-southeast-2",
+                endpoint_url="https://s3.dualstack.ap-southeast-2.amazonaws.com",
+            )
+        ),
+    ),
+    Case(
+        "s3-fips",
+        {"DEFAULT_STORAGE_DSN": s3("my-bucket.s3-fips.us-gov-west-1.amazonaws.com")},
+        Accepted(
+            storage(
+                bucket_name="my-bucket",
+                region_name="us-gov-west-1",
+                endpoint_url="https://s3-fips.us-gov-west-1.amazonaws.com",
+            )
+        ),
+    ),
+    Case(
+        "s3-amazon-path-style",
+        {"DEFAULT_STORAGE_DSN": s3("s3.eu-central-1.amazonaws.com", "/my-bucket/media/")},
+        Accepted(
+            storage(
+                bucket_name="my-bucket",
+                region_name="eu-central-1",
+                location="media",
+                endpoint_url="https://s3.eu-central-1.amazonaws.com",
+            )
+        ),
+    ),
+    Case(
+        "s3-unknown-amazon-host",
+        {"DEFAULT_STORAGE_DSN": s3("my-bucket.s3-accelerate.amazonaws.com")},
+        Refused("DEFAULT_STORAGE_DSN", "s3-accelerate"),
+    ),
+    Case(
+        "s3-misspelt-parameter",
+        {"DEFAULT_STORAGE_DSN": s3("minio.example.com", "/bucket/?regoin=eu")},
+        Refused("DEFAULT_STORAGE_DSN", "regoin"),
+    ),
+    Case(
+        "file-relative",
+        {"DEFAULT_STORAGE_DSN": "file://relative/media/"},
+        Refused("DEFAULT_STORAGE_DSN", "file:///"),
+    ),
+    Case(
+        "file-no-slashes", {"DEFAULT_STORAGE_DSN": "file:media"}, Refused("DEFAULT_STORAGE_DSN", "absolute")
+    ),
+    Case(
+        "file-url-without-slash",
+        {"DEFAULT_STORAGE_DSN": "file:///data/media/?url=%2Fmedia"},
+        Refused("DEFAULT_STORAGE_DSN", "slash"),
+    ),
+    Case(
+        "file-default",
+        {"DEFAULT_STORAGE_DSN": None},
+        Accepted({"MEDIA_ROOT": "/data/media/", "MEDIA_URL": "/media/"}),
+    ),
+    # Read by the gateway server itself.
+    Case("web-concurrency-abc", {"WEB_CONCURRENCY": "abc"}, Refused("WEB_CONCURRENCY"), gateway=True),
+    Case("web-concurrency-zero", {"WEB_CONCURRENCY": "0"}, Refused("WEB_CONCURRENCY"), gateway=True),
+    Case("web-concurrency-empty", {"WEB_CONCURRENCY": ""}, Refused("WEB_CONCURRENCY"), gateway=True),
+    Case("port-abc", {"PORT": "abc"}, Refused("PORT"), gateway=True),
+    Case("port-out-of-range", {"PORT": "70000"}, Refused("PORT", "65535"), gateway=True),
+    Case("web-concurrency-4", {"WEB_CONCURRENCY": "4", "PORT": "8080"}, Accepted(), gateway=True),
+]
+SETTINGS_CASES = [case for case in CASES if not case.gateway]
+GATEWAY_CASES = [case for case in CASES if case.gateway]
+
+
+def case_param(case: Case):
+    return pytest.param(case, id=case.id)
+
+
+def dig(settings: dict, dotted: str):
+    name, *keys = dotted.split(".")
+    value = settings[name]
+    for key in keys:
+        value = value[key]
+    return value
+
+
+def assert_one_line_refusal(message: object, refused: Refused):
+    assert isinstance(message, str), f"exited with {message!r}, not a message"
+    assert "\n" not in message, message
+    assert message.startswith(PREFIX), message
+    assert re.split("[=: ]", message.removeprefix(PREFIX))[0] == refused.variable, message
+    assert refused.says in message, message
+
+
+@pytest.fixture(scope="module")
+def settings_outcomes(render):
+    """settings_outcomes(database) -> {case id: outcome} for that database's cases, in one process."""
+    outcomes = {}
+    names = sorted(
+        {
+            dotted.split(".")[0]
+            for c in SETTINGS_CASES
+            if isinstance(c.expected, Accepted)
+            for dotted in c.expected.settings
+        }
+    )
+
+    def get(database):
+        if database not in outcomes:
+            cases = [c for c in SETTINGS_CASES if (c.database or DEFAULT) == database]
+            base = {
+                "DATABASE_URL": "sqlite:////data/db.sqlite3",
+                "DEFAULT_STORAGE_DSN": "file:///data/media/",
+            }
+            envs = {c.id: production_env(**{**base, **c.env}) for c in cases}
+            outcomes[database] = evaluate_settings(Manage(render(database=database)), SLUG, envs, names)
+        return outcomes[database]
+
+    return get
+
+
+@pytest.mark.parametrize("case", [case_param(c) for c in SETTINGS_CASES])
+def test_settings_take_the_value_exactly_or_refuse_it_in_one_line(case, settings_outcomes):
+    outcome = settings_outcomes(case.database or DEFAULT)[case.id]
+    assert "traceback" not in outcome, outcome["traceback"]
+    if isinstance(case.expected, Refused):
+        assert "exit" in outcome, f"accepted: {outcome}"
+        assert_one_line_refusal(outcome["exit"], case.expected)
+    else:
+        assert "settings" in outcome, f"refused: {outcome.get('exit')}"
+        for dotted, value in case.expected.settings.items():
+            assert dig(outcome["settings"], dotted) == value, dotted
+
+
+@pytest.mark.parametrize("case", [case_param(c) for c in GATEWAY_CASES])
+def test_gateway_variables_are_checked_before_the_gateway_starts(case, render):
+    result = run_gateway_check(Manage(render()), SLUG, case.env)
+    if isinstance(case.expected, Refused):
+        assert result.returncode != 0
+        assert_one_line_refusal(result.stderr.strip(), case.expected)
+    else:
+        assert (result.returncode, result.stderr) == (0, "")
+
+
+def test_the_table_holds_enough_cases():
+    refused = [case for case in CASES if isinstance(case.expected, Refused)]
+    assert len(CASES) >= 40
+    assert len(refused) >= 20
+
+
+def test_image_refuses_every_bad_value_with_a_last_line_naming_it(server, render, build, docker_client):
+    """Each refusal, as the image's CMD under this gateway (on the default database's image)."""
+    image = build(render(database=DEFAULT, server=server))
+    refused = [c for c in CASES if isinstance(c.expected, Refused) and (c.database or DEFAULT) == DEFAULT]
+    base = {
+        "DATABASE_URL": variants.DATABASES[DEFAULT].local_database_url,
+        "DEFAULT_STORAGE_DSN": "file:///data/media/",
+    }
+    outcomes = start_images_cmd(
+        docker_client, image, {c.id: production_env(**{**base, **c.env}) for c in refused}
+    )
+    problems = []
+    for case in refused:
+        status, logs = outcomes[case.id]
+        line = last_line(logs)
+        if status in (0, None) or "Traceback" in logs or case.expected.variable not in line:
+            problems.append(f"{case.id}: exit {status}, last line {line!r}")
+    assert not problems, "\n".join(problems)
