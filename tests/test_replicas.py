@@ -178,8 +178,10 @@ def test_rolling_replacement_under_load_fails_no_request(
         for before, after in zip(old, new, strict=True):
             start_and_wait_until_ready(after)
             before.container.kill(signal="SIGTERM")
-            # Not ready any more, but still accepting while the balancer catches up.
-            assert requests.get(before.url("/readyz"), timeout=5).status_code == 503
+            # Soon not ready any more, but still serving after that while the balancer catches up.
+            deadline = time.monotonic() + 1
+            while requests.get(before.url("/readyz"), timeout=5).status_code != 503:
+                assert time.monotonic() < deadline, "/readyz still answers 200 a second after SIGTERM"
             assert requests.get(before.url("/healthz"), timeout=5).status_code == 200
             assert before.wait_for_exit(timeout=grace_period(project)) == 0, before.logs()[-3000:]
         time.sleep(1)

@@ -135,7 +135,9 @@ class App:
             try:
                 if requests.get(self.url("/healthz"), timeout=1).status_code == 200:
                     return time.monotonic() - started
-            except requests.ConnectionError:
+            # Refused, or accepted by a gateway that has not loaded the application yet (uWSGI
+            # binds first) on a busy machine.
+            except (requests.ConnectionError, requests.Timeout):
                 pass
             time.sleep(0.05)
         raise AssertionError(f"/healthz did not answer within {timeout}s:\n{self.logs()[-3000:]}")
