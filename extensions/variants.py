@@ -73,6 +73,8 @@ class Database:
     test_server_packages: tuple[str, ...] = ()
     # Words that only a project using this database contains; tests check they go away on a switch.
     markers: tuple[str, ...] = ()
+    # Whether several containers may share it: a file database lives on one pod's volume.
+    scales_out: bool = True
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,8 @@ class Server:
     name: str
     label: str
     requirements: tuple[str, ...]
-    # The image's CMD, in exec form; {slug} is the Django project package.
+    # The gateway's command, in exec form; {slug} is the Django project package, {shutdown_timeout}
+    # the field below. The image runs it under {slug}.drain (see exec_form).
     command: tuple[str, ...]
     # The gateway's own config file, if it has one (under deploy/ since 0.2.0).
     config_file: str | None = None
@@ -89,10 +92,18 @@ class Server:
     # Top-level import names the requirements install.
     imports: tuple[str, ...] = ()
     markers: tuple[str, ...] = ()
+    # Seconds the gateway gives requests in flight to finish after SIGTERM: its command or config
+    # file sets it from here, and the Kubernetes grace period is derived from it.
+    shutdown_timeout: int = 30
 
     def exec_form(self, slug: str) -> str:
-        """The Dockerfile CMD line's JSON array for a project package named `slug`."""
-        return json.dumps([part.format(slug=slug) for part in self.command])
+        """The Dockerfile CMD line's JSON array for a project package named `slug`: the command
+        under the project's drain.py, which fails /readyz for a while on SIGTERM before passing
+        it on."""
+        values = {"slug": slug, "shutdown_timeout": self.shutdown_timeout}
+        return json.dumps(
+            ["python", "-m", f"{slug}.drain", *(part.format(**values) for part in self.command)]
+        )
 
 
 DATABASES: dict[str, Database] = {
@@ -153,6 +164,7 @@ DATABASES: dict[str, Database] = {
             ' "database is locked", and let readers run while one writes.'
         ),
         markers=("sqlite:////data",),
+        scales_out=False,
     ),
 }
 
@@ -190,6 +202,7 @@ SERVERS: dict[str, Server] = {
                 "python -m {slug}.environment && python -c 'import {slug}.asgi'"
                 ' && exec uvicorn {slug}.asgi:application --host="$LISTEN_ADDRESS" --port="$PORT"'
                 " --proxy-headers --forwarded-allow-ips='*' --no-server-header --lifespan=off"
+                " --timeout-graceful-shutdown={shutdown_timeout}"
             ),
         ),
         conn_max_age=0,

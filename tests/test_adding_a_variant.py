@@ -61,7 +61,8 @@ def hypercorn_project(template_with_a_fourth_gateway, tmp_path_factory):
 def test_new_row_renders_lint_clean_with_its_pin_and_command(hypercorn_project):
     assert "hypercorn==0.18.0" in (hypercorn_project / "requirements.txt").read_text()
     dockerfile = (hypercorn_project / "Dockerfile").read_text()
-    assert re.search(r'^CMD \["sh", "-c", "exec hypercorn example_shop\.asgi', dockerfile, re.MULTILINE)
+    cmd = r'^CMD \["python", "-m", "example_shop\.drain", "sh", "-c", "exec hypercorn example_shop\.asgi'
+    assert re.search(cmd, dockerfile, re.MULTILINE)
     ruff = [sys.executable, "-m", "ruff"]
     for check in (["check", "."], ["format", "--check", "."]):
         result = subprocess.run(

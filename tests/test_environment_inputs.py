@@ -345,6 +345,8 @@ CASES = [
     Case("port-abc", {"PORT": "abc"}, Refused("PORT"), gateway=True),
     Case("port-out-of-range", {"PORT": "70000"}, Refused("PORT", "65535"), gateway=True),
     Case("web-concurrency-4", {"WEB_CONCURRENCY": "4", "PORT": "8080"}, Accepted(), gateway=True),
+    Case("drain-seconds-abc", {"DRAIN_SECONDS": "abc"}, Refused("DRAIN_SECONDS"), gateway=True),
+    Case("drain-seconds-negative", {"DRAIN_SECONDS": "-1"}, Refused("DRAIN_SECONDS"), gateway=True),
 ]
 SETTINGS_CASES = [case for case in CASES if not case.gateway]
 GATEWAY_CASES = [case for case in CASES if case.gateway]

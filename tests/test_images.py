@@ -77,16 +77,7 @@ def test_gateway_serves_health_admin_static_and_login(app):
     assert "immutable" in css.headers["Cache-Control"]
     assert int(re.search(r"max-age=(\d+)", css.headers["Cache-Control"]).group(1)) >= 365 * 24 * 3600
 
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login_page.text).group(1)
-    login = client.post(
-        "/admin/login/?next=/admin/",
-        data={
-            "csrfmiddlewaretoken": token,
-            "username": SUPERUSER["DJANGO_SUPERUSER_USERNAME"],
-            "password": SUPERUSER["DJANGO_SUPERUSER_PASSWORD"],
-        },
-        headers={"Referer": f"https://127.0.0.1:{app.port}/admin/login/"},
-    )
+    login = client.log_in(login_page, *SUPERUSER.values())
     assert login.status_code == 302, login.text[:2000]
     assert login.headers["Location"] == "/admin/"
     assert "Site administration" in client.get("/admin/").text

@@ -1,15 +1,23 @@
 """Liveness and readiness probes, answered before host validation and the HTTPS redirect.
 
 /healthz: the process is up and serving; touches nothing else.
-/readyz: the database answers a query; 503 when it does not.
+/readyz: the database answers a query and has every migration this code needs, and the
+container is not shutting down (see drain.py); 503 otherwise.
 """
 
 import logging
 
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpResponse
 
+from .drain import DRAINING
+
 logger = logging.getLogger(__name__)
+
+# Once the schema is current it stays so for the life of this process: only new code brings
+# new migrations, so the (slower) migration check runs until it first passes.
+schema_is_current = False
 
 
 class HealthCheckMiddleware:
@@ -25,9 +33,17 @@ class HealthCheckMiddleware:
 
 
 def readiness():
+    global schema_is_current
+    if DRAINING.exists():
+        return plain_text("shutting down", status=503)
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
+        if not schema_is_current:
+            executor = MigrationExecutor(connection)
+            if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+                return plain_text("migrations not applied", status=503)
+            schema_is_current = True
     except Exception as error:  # noqa: BLE001 - any failure means "not ready"
         logger.warning("readiness check failed: %s", error)
         # Drop the broken connection so the next probe starts afresh.

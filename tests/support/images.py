@@ -4,6 +4,7 @@ to it."""
 from __future__ import annotations
 
 import hashlib
+import re
 import subprocess
 import time
 import uuid
@@ -67,10 +68,19 @@ class ContainerExited(AssertionError):
     pass
 
 
-def run_once(client, image: str, command: list[str], env: dict[str, str], volumes=None, timeout=120):
-    """docker run --rm: (exit code, output) of a one-off command such as `manage.py migrate`."""
+def run_once(
+    client, image: str, command: list[str], env: dict[str, str], volumes=None, timeout=120, **run_options
+):
+    """docker run --rm: (exit code, output) of a one-off command such as `manage.py migrate`;
+    `run_options` go to the Docker SDK's containers.run (e.g. read_only=True)."""
     container = client.containers.run(
-        image, command, environment=env, network_mode="host", volumes=volumes or {}, detach=True
+        image,
+        command,
+        environment=env,
+        network_mode="host",
+        volumes=volumes or {},
+        detach=True,
+        **run_options,
     )
     try:
         status = container.wait(timeout=timeout)["StatusCode"]
@@ -80,14 +90,16 @@ def run_once(client, image: str, command: list[str], env: dict[str, str], volume
 
 
 class App:
-    """The image's own CMD (its gateway server), started detached on a free loopback port."""
+    """The image's own CMD (its gateway server), started detached on a free loopback port;
+    `run_options` go to the Docker SDK's containers.run (e.g. read_only=True)."""
 
-    def __init__(self, client, image: str, env: dict[str, str], volumes=None):
+    def __init__(self, client, image: str, env: dict[str, str], volumes=None, **run_options):
         self.client = client
         self.image = image
         self.port = free_port()
         self.env = {**env, "PORT": str(self.port), "LISTEN_ADDRESS": "127.0.0.1"}
         self.volumes = volumes or {}
+        self.run_options = run_options
         self.container = None
 
     def start(self, wait=True) -> App:
@@ -98,6 +110,7 @@ class App:
             volumes=self.volumes,
             name=f"django-template-test-{uuid.uuid4().hex[:8]}",
             detach=True,
+            **self.run_options,
         )
         if wait:
             self.wait_until_serving()
@@ -157,3 +170,12 @@ class ProxiedClient(requests.Session):
         cookies = "; ".join(f"{cookie.name}={cookie.value}" for cookie in self.cookies)
         headers = {**kwargs.pop("headers", {}), **({"Cookie": cookies} if cookies else {})}
         return super().request(method, self.app.url(path), headers=headers, **kwargs)
+
+    def log_in(self, login_page: requests.Response, username: str, password: str) -> requests.Response:
+        """Post the admin login form of `login_page`, as a browser does; the answer."""
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login_page.text).group(1)
+        return self.post(
+            "/admin/login/?next=/admin/",
+            data={"csrfmiddlewaretoken": token, "username": username, "password": password},
+            headers={"Referer": f"https://127.0.0.1:{self.app.port}/admin/login/"},
+        )

