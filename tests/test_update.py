@@ -280,8 +280,8 @@ def conflicting_project(template: Path, destination: Path) -> Path:
     edit_file(project / "requirements.txt", "gunicorn==27.0.1", "gunicorn==27.0.2")
     edit_file(
         project / "Dockerfile",
-        '"--config=deploy/gunicorn.conf.py",',
-        '"--config=deploy/gunicorn.conf.py", "--preload",',
+        "--config=deploy/gunicorn.conf.py",
+        "--config=deploy/gunicorn.conf.py --preload",
     )
     commit_all(project, "Bump and tune gunicorn")
     return project

@@ -49,7 +49,8 @@ def evaluate_settings(
         "names": names,
     }
     result = subprocess.run(
-        [manage.python, "-c", EVALUATE_SETTINGS],
+        # -B: no bytecode in the project, which other tests read as the rendered files.
+        [manage.python, "-B", "-c", EVALUATE_SETTINGS],
         cwd=manage.project,
         input=json.dumps(request),
         capture_output=True,
@@ -63,7 +64,7 @@ def evaluate_settings(
 def run_gateway_check(manage: Manage, slug: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     """`python -m SLUG.environment`, the check the image's CMD runs before its gateway."""
     return subprocess.run(
-        [manage.python, "-m", f"{slug}.environment"],
+        [manage.python, "-B", "-m", f"{slug}.environment"],
         cwd=manage.project,
         env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", **env},
         capture_output=True,

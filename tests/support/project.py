@@ -49,7 +49,13 @@ class Manage:
     def __call__(self, *args: str, env: dict[str, str], check: bool = True) -> subprocess.CompletedProcess:
         """manage.py `args` with `env` (and only what any process needs besides); a check that
         fails raises with its output."""
-        basics = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/root"), "LANG": "C.UTF-8"}
+        basics = {
+            "PATH": os.environ["PATH"],
+            "HOME": os.environ.get("HOME", "/root"),
+            "LANG": "C.UTF-8",
+            # Some tests run manage.py in a session's shared render: leave no bytecode in it.
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
         result = subprocess.run(
             [self.python, "manage.py", *args],
             cwd=self.project,
