@@ -78,7 +78,10 @@ def memory(app: App) -> dict:
     """The master's RSS and each worker's RSS and PSS in MB, read from /proc in the container."""
     processes = json.loads(app.exec("python", "-c", PROCESSES))
     master = next(process for process in processes if process["pid"] == 1)
-    workers = [p for p in processes if p["ppid"] == 1 and "resource_tracker" not in p["cmdline"]]
+    # The image's first process is the project's drain.py, which runs the gateway as its child.
+    if ".drain" in master["cmdline"]:
+        master = next(process for process in processes if process["ppid"] == master["pid"])
+    workers = [p for p in processes if p["ppid"] == master["pid"] and "resource_tracker" not in p["cmdline"]]
     return {
         "master_rss_mb": round(master["rss_kb"] / 1000, 1),
         "workers": [

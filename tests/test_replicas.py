@@ -203,9 +203,11 @@ def test_slow_request_finishes_after_sigterm_and_the_container_exits_zero(
     (urls,) = project.glob("*/urls.py")
     urls.write_text(urls.read_text() + SLOW_VIEW)
     image = build(project)
-    app = App(docker_client, image, production_env(DOMAIN="localhost"))
+    # The slow view touches no database, so none answers at DATABASE_URL: never "ready".
+    env = production_env(DOMAIN="localhost", DATABASE_URL="postgres://nobody@127.0.0.1:9/none")
+    app = App(docker_client, image, env)
     try:
-        start_and_wait_until_ready(app, probe="/healthz")  # no database: never "ready"
+        start_and_wait_until_ready(app, probe="/healthz")
         response = {}
         client = threading.Thread(
             target=lambda: response.update(r=requests.get(app.url("/slow/"), headers=PROXIED, timeout=30))
