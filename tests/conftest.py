@@ -116,6 +116,11 @@ def s3_server(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def docker_compose():
+    return services.compose_command()
+
+
+@pytest.fixture(scope="session")
 def docker_client():
     try:
         client = docker.from_env(timeout=600)

@@ -13,7 +13,7 @@ import pytest
 import requests
 import yaml
 
-from tests.support.services import free_port, missing_service
+from tests.support.services import free_port
 
 SHELL_EXPORT = "set -a; . ./.env-local; set +a; env -0"
 
@@ -26,17 +26,7 @@ def env_local_names(project) -> list[str]:
     ]
 
 
-def compose_command() -> list[str]:
-    for command in (["docker", "compose"], ["docker-compose"]):
-        if (
-            shutil.which(command[0])
-            and subprocess.run([*command, "version"], capture_output=True, check=False).returncode == 0
-        ):
-            return command
-    return missing_service("neither `docker compose` nor `docker-compose` is installed")
-
-
-def test_env_local_reads_the_same_in_a_shell_and_in_compose(render, database, tmp_path):
+def test_env_local_reads_the_same_in_a_shell_and_in_compose(render, database, docker_compose, tmp_path):
     project = shutil.copytree(render(database=database), tmp_path / "project")
     with (project / ".env-local").open("a") as env_local:
         env_local.write('SHOP_GREETING="Grüezi mitenand"\n')  # a user's line, as the README advises
@@ -51,7 +41,7 @@ def test_env_local_reads_the_same_in_a_shell_and_in_compose(render, database, tm
     assert shell.stderr == b""
     exported = dict(item.split("=", 1) for item in shell.stdout.decode().split("\0") if item)
     config = subprocess.run(
-        [*compose_command(), "config"], cwd=project, capture_output=True, text=True, check=False
+        [*docker_compose, "config"], cwd=project, capture_output=True, text=True, check=False
     )
     assert config.returncode == 0, config.stderr
     environment = yaml.safe_load(config.stdout)["services"]["web"]["environment"]

@@ -1,15 +1,12 @@
 """Every database x server x Python combination renders into a clean, lint-free project."""
 
 import re
-import shutil
 import subprocess
 import sys
 
-import pytest
 import yaml
 
 from extensions import variants
-from tests.support.services import missing_service
 
 RUFF = [sys.executable, "-m", "ruff"]
 LEFTOVERS = re.compile(r"\{\{|\{%|%\}|\{#|select one|choose one|one of the following", re.IGNORECASE)
@@ -112,17 +109,3 @@ def test_compose_file_is_valid_for_docker_compose(render, database, docker_compo
         check=False,
     )
     assert result.returncode == 0, result.stderr
-
-
-def compose_command_works(command: list[str]) -> bool:
-    if not shutil.which(command[0]):
-        return False
-    return subprocess.run([*command, "version"], capture_output=True, check=False).returncode == 0
-
-
-@pytest.fixture(scope="session")
-def docker_compose():
-    working = [c for c in (["docker", "compose"], ["docker-compose"]) if compose_command_works(c)]
-    if not working:
-        missing_service("neither `docker compose` nor `docker-compose` is installed")
-    return working[0]

@@ -200,28 +200,34 @@ def test_server_switch_names_the_removed_config_file(copier_template, tmp_path, 
 # (file, the user's edit as old -> new text, the answers before, the switch). Each edit sits on the
 # line next to one that the switch rewrites (or where it inserts lines), so only the layout of the
 # templates keeps them apart.
+# The pins as the variant table has them, so a version bump changes no test.
+PSYCOPG, MYSQLCLIENT = (
+    variants.DATABASES["postgresql"].requirements[0],
+    variants.DATABASES["mysql"].requirements[0],
+)
+GUNICORN, PYUWSGI = variants.SERVERS["gunicorn"].requirements[0], variants.SERVERS["uwsgi"].requirements[0]
 EDITS_NEXT_TO_SWITCHED_LINES = {
     "driver pin, then switch gateway": (
         "requirements.txt",
-        ("psycopg[binary]==3.3.9\n", "psycopg[binary,pool]==3.3.9\n"),
+        (f"{PSYCOPG}\n", f"{PSYCOPG.replace('[binary]', '[binary,pool]')}\n"),
         {"database": "postgresql", "server": "gunicorn"},
         {"server": "uvicorn"},
     ),
     "own requirement under the driver, then switch gateway": (
         "requirements.txt",
-        ("mysqlclient==2.3.2\n", "mysqlclient==2.3.2\ndjango-mysql==4.19.0\n"),
+        (f"{MYSQLCLIENT}\n", f"{MYSQLCLIENT}\ndjango-mysql==4.19.0\n"),
         {"database": "mysql", "server": "uwsgi"},
         {"server": "gunicorn"},
     ),
     "gateway pin, then switch database": (
         "requirements.txt",
-        ("gunicorn==27.0.1\n", "gunicorn[setproctitle]==27.0.1\n"),
+        (f"{GUNICORN}\n", f"{GUNICORN.replace('gunicorn', 'gunicorn[setproctitle]')}\n"),
         {"database": "postgresql", "server": "gunicorn"},
         {"database": "sqlite"},
     ),
     "gateway pin, then switch from SQLite": (
         "requirements.txt",
-        ("pyuwsgi==2.0.30.post1\n", "pyuwsgi==2.0.30.post1  # the wheel, no compiler\n"),
+        (f"{PYUWSGI}\n", f"{PYUWSGI}  # the wheel, no compiler\n"),
         {"database": "sqlite", "server": "uwsgi"},
         {"database": "mysql"},
     ),
@@ -277,7 +283,7 @@ def test_edit_next_to_a_switched_line_merges(copier_template, tmp_path, path, ed
 def conflicting_project(template: Path, destination: Path) -> Path:
     """A gunicorn project whose user changed the lines a switch to uWSGI rewrites."""
     project = user_project(template, destination, server="gunicorn")
-    edit_file(project / "requirements.txt", "gunicorn==27.0.1", "gunicorn==27.0.2")
+    edit_file(project / "requirements.txt", GUNICORN, f"{GUNICORN}.post9")
     edit_file(
         project / "Dockerfile",
         "--config=deploy/gunicorn.conf.py",

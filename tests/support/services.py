@@ -51,6 +51,17 @@ def missing_service(reason: str) -> NoReturn:
     pytest.skip(reason)
 
 
+def compose_command() -> list[str]:
+    """`docker compose` (v2) or `docker-compose` (v1), whichever this machine has."""
+    for command in (["docker", "compose"], ["docker-compose"]):
+        if (
+            shutil.which(command[0])
+            and subprocess.run([*command, "version"], capture_output=True, check=False).returncode == 0
+        ):
+            return command
+    missing_service("neither `docker compose` nor `docker-compose` is installed")
+
+
 def has_test_server(database: str) -> bool:
     """Whether the tests run a real server for `database` (not a file database)."""
     return variants.DATABASES[database].test_server is not None
