@@ -1,0 +1,132 @@
+"""Adopting the example Django projects of tests/adoption_examples/ (each made a git repository
+here, as a user's project is), and checking what the adoption did to the user's files."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from extensions.adopt import DOCKER_FILES
+from tests.support.git import commit_all, git
+from tests.support.project import virtualenv_for
+from tests.support.render import copier_cli
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "adoption_examples"
+# The row the SQLite example's own page must still show after the adoption.
+EXISTING_ROW = "Is this row still here after the adoption?"
+
+
+@dataclass(frozen=True)
+class Example:
+    name: str
+    package: str
+    settings_module: str
+    database: str
+    # The app's own page, what it shows, and a static file of the project's own (None: admin's).
+    page_text: str
+    static_file: str | None
+    # The gateway `copier update` switches to afterwards.
+    switch_to: str
+
+
+EXAMPLE_PROJECTS = {
+    example.name: example
+    for example in (
+        Example(
+            "sqlite_startproject", "mysite", "mysite.settings", "sqlite", EXISTING_ROW, None, "uwsgi"
+        ),
+        Example(
+            "split_settings", "bookshelf", "bookshelf.settings.production", "postgresql",
+            "The shelf is empty.", "css/shelf.css", "uvicorn",
+        ),
+        Example(
+            "custom_user", "crm", "crm.settings", "postgresql", "1 member", "accounts/team.css", "uvicorn"
+        ),
+    )
+}  # fmt: skip
+
+
+def user_project(example: Example, destination: Path) -> Path:
+    """A copy of the example as a git repository with one commit, as its user has it."""
+    shutil.copytree(EXAMPLES / example.name, destination)
+    git(destination, "init", "--quiet")
+    git(destination, "config", "user.email", "user@example.com")
+    git(destination, "config", "user.name", "User")
+    commit_all(destination, "The project before adoption")
+    if example.database == "sqlite":
+        add_existing_sqlite_row(destination)
+    return destination
+
+
+def add_existing_sqlite_row(project: Path) -> None:
+    """The SQLite example's db.sqlite3 (ignored by its .gitignore) with one poll in it, written by
+    the project's own manage.py with its own requirements."""
+    python = virtualenv_for(project / "requirements.txt") / "bin" / "python"
+    env = {"PATH": "/usr/bin:/bin", "PYTHONDONTWRITEBYTECODE": "1"}
+    for command in (
+        ["migrate", "--noinput"],
+        [
+            "shell",
+            "-c",
+            f"from polls.models import Question; Question.objects.create(question_text={EXISTING_ROW!r})",
+        ],
+    ):
+        subprocess.run([python, "manage.py", *command], cwd=project, env=env, check=True, capture_output=True)
+
+
+@dataclass
+class Adoption:
+    project: Path
+    output: str
+    seconds: float
+    returncode: int
+
+
+def adopt(project: Path, template: Path, *args: str, vcs_ref: str = "HEAD") -> Adoption:
+    """`copier copy --trust --defaults <template> .` in the project, as the README says."""
+    started = time.monotonic()
+    result = copier_cli(
+        "copy", "--trust", "--defaults", f"--vcs-ref={vcs_ref}", *args, str(template), ".", cwd=project
+    )
+    seconds = time.monotonic() - started
+    return Adoption(project, result.stdout + result.stderr, seconds, result.returncode)
+
+
+def summary_section(output: str, heading: str) -> list[str]:
+    """The indented lines under `heading` (e.g. "Files changed") in the adoption's summary."""
+    found = re.search(rf"^{heading} \(\d+\):\n((?:  .*\n)*)", output, re.MULTILINE)
+    assert found, f"the summary has no {heading!r} section:\n{output}"
+    return [line.strip() for line in found.group(1).splitlines()]
+
+
+def removed_lines(project: Path) -> dict[str, list[str]]:
+    """Lines of the user's committed files that the working tree no longer has, per file; a
+    Docker file set aside counts as kept when its new name holds its old content whole."""
+    removed = {}
+    for path in git(project, "ls-files", "-z").split("\0"):
+        if not path:
+            continue
+        before = git(project, "show", f"HEAD:{path}").splitlines()
+        if path in DOCKER_FILES:
+            aside = project / DOCKER_FILES[path]
+            after = aside.read_text().splitlines() if aside.exists() else []
+        else:
+            after = (project / path).read_text().splitlines() if (project / path).exists() else []
+        lost = [line[2:] for line in difflib.ndiff(before, after) if line.startswith("- ")]
+        if lost:
+            removed[path] = lost
+    return removed
+
+
+def changed_user_files(project: Path) -> dict[str, int]:
+    """The user's committed files the working tree changes, with the number of lines added."""
+    changed = {}
+    for line in git(project, "diff", "--numstat").splitlines():
+        added, _removed, path = line.split("\t")
+        changed[path] = int(added)
+    return changed

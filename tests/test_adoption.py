@@ -1,0 +1,263 @@
+"""Adopting an existing Django project (issue 11): the example projects of
+tests/adoption_examples/ adopted non-interactively, their user files checked line by line, their
+images built and run against a real database and S3 API, and switched by `copier update`; an
+adoption by an older template release updated to the newest; and the interactive path."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+import pytest
+import yaml
+
+from extensions.adopt import DOCKER_FILES, REQUIREMENTS_FILE
+from tests.support.adoption import (
+    EXAMPLE_PROJECTS,
+    Example,
+    adopt,
+    changed_user_files,
+    removed_lines,
+    summary_section,
+    user_project,
+)
+from tests.support.environments import production_env
+from tests.support.git import commit_all, git
+from tests.support.images import App, ProxiedClient, run_once
+from tests.support.render import copier_update
+from tests.support.terminal import Questionnaire
+
+SUPERUSER = {
+    "DJANGO_SUPERUSER_USERNAME": "admin",
+    "DJANGO_SUPERUSER_PASSWORD": "a long admin passphrase 42",
+    "DJANGO_SUPERUSER_EMAIL": "admin@example.com",
+}
+
+
+@pytest.fixture(scope="module", params=list(EXAMPLE_PROJECTS))
+def example(request) -> Example:
+    return EXAMPLE_PROJECTS[request.param]
+
+
+@pytest.fixture(scope="module")
+def adoption(example, copier_template, tmp_path_factory):
+    """The example adopted by `copier copy --trust --defaults`, not yet committed."""
+    project = user_project(example, tmp_path_factory.mktemp(f"adopt-{example.name}") / example.name)
+    return adopt(project, copier_template)
+
+
+@pytest.fixture(scope="module")
+def adopted(adoption):
+    """The adopted example with the adoption committed, as the summary tells the user to do."""
+    assert adoption.returncode == 0, adoption.output
+    if not git(adoption.project, "log", "-1", "--format=%s").startswith("Adopt"):
+        commit_all(adoption.project, "Adopt the twelve-factor template")
+    return adoption.project
+
+
+def test_adoption_detects_the_project_and_records_it_for_updates(adoption, example):
+    assert adoption.returncode == 0, adoption.output
+    answers = yaml.safe_load((adoption.project / ".copier-answers.yml").read_text())
+    assert answers["adopted"] is True
+    assert answers["project_slug"] == example.package
+    assert answers["settings_module"] == example.settings_module
+    assert answers["database"] == example.database
+
+
+def test_adoption_keeps_every_user_line_and_its_summary_names_every_changed_file(adoption):
+    assert adoption.returncode == 0, adoption.output
+    assert removed_lines(adoption.project) == {}
+    changed = changed_user_files(adoption.project)
+    listed = summary_section(adoption.output, "Files changed")
+    assert sorted(line.split(":")[0] for line in listed) == sorted(changed)
+    for path, added in changed.items():
+        if path in DOCKER_FILES:
+            assert f"{path}: replaced by the template's; yours is now {DOCKER_FILES[path]}" in listed
+        else:
+            assert f"{path}: {added} line{'s' if added != 1 else ''} added" in listed
+    untracked = git(adoption.project, "ls-files", "--others", "--exclude-standard").split()
+    assert sorted(summary_section(adoption.output, "Files added")) == sorted(untracked)
+    # The additions are the template's include and ignore lines, nothing else.
+    assert (adoption.project / "requirements.txt").read_text().endswith(f"-r {REQUIREMENTS_FILE}\n")
+
+
+def test_adoption_keeps_the_projects_pins_and_adds_only_missing_libraries(adoption):
+    user_pins = (adoption.project / "requirements.txt").read_text().lower()
+    added = (adoption.project / REQUIREMENTS_FILE).read_text().lower()
+    assert "django==" in user_pins
+    assert "\ndjango==" not in added, "the project's own Django pin wins"
+    for library in ("whitenoise==", "dj-database-url==", "django-storages[s3]=="):
+        assert library in added
+
+
+# --- the adopted project's image --------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def served(adopted, example, build, docker_client, database_servers, s3_server, tmp_path_factory):
+    """The adopted example's image, migrated, with a superuser, serving; and the environment."""
+    volumes = {}
+    if example.database == "sqlite":
+        # The project's data/ holds the copy of its database the adoption made, mounted as the
+        # platform's persistent disk; the container's user must be able to write there.
+        data = tmp_path_factory.mktemp(f"data-{example.name}")
+        shutil.copytree(adopted / "data", data, dirs_exist_ok=True)
+        subprocess.run(["chmod", "-R", "a+rwX", data], check=True)
+        volumes = {str(data): {"bind": "/data", "mode": "rw"}}
+        database_url = "sqlite:////data/db.sqlite3"
+    else:
+        database_url = database_servers(example.database).create_database(f"adopted_{example.package}")
+    s3_host = s3_server.endpoint_url.removeprefix("http://")
+    env = production_env(
+        DOMAIN="localhost",
+        DOMAIN_ALIASES="127.0.0.1",
+        DATABASE_URL=database_url,
+        DEFAULT_STORAGE_DSN=f"s3+http://key:secret@{s3_host}/media-bucket/adopted-{example.name}/",
+    )
+    image = build(adopted)
+    for command in (["migrate", "--noinput"], ["createsuperuser", "--noinput"]):
+        status, output = run_once(
+            docker_client, image, ["python", "manage.py", *command], {**env, **SUPERUSER}, volumes
+        )
+        assert status == 0, f"manage.py {command[0]} failed:\n{output}"
+    app = App(docker_client, image, env, volumes)
+    try:
+        yield app.start(), image, env, volumes
+    finally:
+        app.remove()
+
+
+def test_adopted_image_passes_the_apps_own_tests_and_the_deploy_check(served, docker_client):
+    _app, image, env, volumes = served
+    # The tests' client speaks plain HTTP to Django's test server.
+    test_env = {**env, "SECURE_SSL_REDIRECT": "false"}
+    status, output = run_once(
+        docker_client, image, ["python", "manage.py", "test"], test_env, volumes, timeout=300
+    )
+    assert status == 0, output
+    assert re.search(r"^OK$", output, re.MULTILINE), output
+    check = ["python", "manage.py", "check", "--deploy", "--database=default", "--fail-level=WARNING"]
+    status, output = run_once(docker_client, image, check, env, volumes)
+    assert status == 0, output
+
+
+def test_adopted_image_serves_the_apps_page_probes_admin_and_hashed_static(served, example):
+    app, _image, _env, _volumes = served
+    client = ProxiedClient(app)
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/readyz").status_code == 200
+    page = client.get("/")
+    assert page.status_code == 200, app.logs()[-3000:]
+    assert example.page_text in page.text
+    login_page = client.get("/admin/login/")
+    assert login_page.status_code == 200
+    login = client.log_in(
+        login_page, SUPERUSER["DJANGO_SUPERUSER_USERNAME"], SUPERUSER["DJANGO_SUPERUSER_PASSWORD"]
+    )
+    assert login.status_code == 302, login.text[:2000]
+    assert "Site administration" in client.get("/admin/").text
+    name = re.escape(example.static_file or "admin/css/base.css").replace(r"\.css", r"\.[0-9a-f]{12}\.css")
+    source = page.text if example.static_file else login_page.text
+    hashed = re.search(rf'href="(/static/{name})"', source)
+    assert hashed, f"the page links the hashed {example.static_file}:\n{source[:2000]}"
+    static = client.get(hashed.group(1))
+    assert static.status_code == 200
+    assert "immutable" in static.headers["Cache-Control"]
+
+
+def test_update_switches_the_gateway_of_an_adopted_project_and_its_image_serves_the_app(
+    served, adopted, example, tmp_path, build, docker_client
+):
+    _app, _image, env, volumes = served
+    project = tmp_path / example.name
+    git(tmp_path, "clone", "--quiet", str(adopted), str(project))
+    result = copier_update(project, server=example.switch_to)
+    assert result.returncode == 0, result.stderr
+    assert example.switch_to in (project / REQUIREMENTS_FILE).read_text().replace("pyuwsgi", "uwsgi")
+    assert not git(project, "ls-files", "--unmerged")
+    commit_all(project, f"Switch to {example.switch_to}")
+    app = App(docker_client, build(project), env, volumes)
+    try:
+        app.start()
+        assert example.switch_to in app.exec("cat", "/proc/1/cmdline").replace("\0", " ")
+        page = ProxiedClient(app).get("/")
+        assert page.status_code == 200, app.logs()[-3000:]
+        assert example.page_text in page.text
+    finally:
+        app.remove()
+
+
+# --- later template releases reach an adopted project -----------------------------------------------
+
+# What the older release's twelve_factor.py lacked, and the newest has.
+TEMPLATE_OWNED_CHANGE = '    "whitenoise.middleware.WhiteNoiseMiddleware",\n'
+
+
+@pytest.fixture(scope="module")
+def adoption_history(copier_template, tmp_path_factory):
+    """A template repository: 1.0.0 without TEMPLATE_OWNED_CHANGE, then the template as it is."""
+    repo = tmp_path_factory.mktemp("adoption-history")
+    shutil.copytree(copier_template, repo, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".git"))
+    git(repo, "init", "--quiet")
+    module = next((repo / "template").glob("*/*twelve_factor.py*.jinja"))
+    newest = module.read_text()
+    assert TEMPLATE_OWNED_CHANGE in newest
+    module.write_text(newest.replace(TEMPLATE_OWNED_CHANGE, ""))
+    commit_all(repo, "Release 1.0.0")
+    git(repo, "tag", "1.0.0")
+    module.write_text(newest)
+    commit_all(repo, "Release 1.1.0")
+    git(repo, "tag", "1.1.0")
+    return repo
+
+
+def test_project_adopted_by_an_older_release_takes_a_template_owned_change_without_conflict(
+    adoption_history, tmp_path
+):
+    example = EXAMPLE_PROJECTS["split_settings"]
+    project = user_project(example, tmp_path / example.name)
+    adoption = adopt(project, adoption_history, vcs_ref="1.0.0")
+    assert adoption.returncode == 0, adoption.output
+    commit_all(project, "Adopt the twelve-factor template")
+    user_settings = {path: path.read_text() for path in (project / "bookshelf" / "settings").glob("*.py")}
+    module = project / "bookshelf" / "twelve_factor.py"
+    assert "WhiteNoiseMiddleware" not in module.read_text()
+
+    result = copier_update(project)
+    assert result.returncode == 0, result.stderr
+    assert "WhiteNoiseMiddleware" in module.read_text()
+    assert yaml.safe_load((project / ".copier-answers.yml").read_text())["_commit"] == "1.1.0"
+    assert not git(project, "ls-files", "--unmerged")
+    assert not list(project.rglob("*.rej"))
+    assert git(project, "status", "--porcelain").split() == [
+        "M",
+        ".copier-answers.yml",
+        "M",
+        str(module.relative_to(project)),
+    ]
+    assert {path: path.read_text() for path in user_settings} == user_settings
+
+
+# --- the interactive path -----------------------------------------------------------------------------
+
+
+def test_interactive_adoption_offers_the_detected_answers(copier_template, tmp_path):
+    example = EXAMPLE_PROJECTS["split_settings"]
+    project = user_project(example, tmp_path / example.name)
+    questionnaire = Questionnaire(copier_template, project)
+    questionnaire.accept("Project name")
+    questionnaire.accept("Python package")
+    questionnaire.wait_for("bookshelf.settings.production")
+    questionnaire.accept("settings module")
+    questionnaire.wait_for("PostgreSQL")
+    questionnaire.accept("Database")
+    questionnaire.accept("Application gateway server")
+    questionnaire.accept("Python version")
+    assert questionnaire.finish() == 0, questionnaire.screen
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert answers["adopted"] is True
+    assert answers["settings_module"] == "bookshelf.settings.production"
+    assert answers["database"] == "postgresql"
+    assert (project / "bookshelf" / "twelve_factor.py").exists()
+    assert removed_lines(project) == {}
