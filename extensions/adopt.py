@@ -26,10 +26,8 @@ try:
 except ImportError:  # run as the adoption task, by any Python
     Extension = object
 
-# The files of a Django project that adoption leaves as they are: the template renders its own
-# versions of these only for projects it generates.
-USER_FILES = ("manage.py", "requirements.txt")
-USER_PACKAGE_FILES = ("__init__.py", "settings.py", "urls.py", "wsgi.py", "asgi.py")
+# The files of a Django project that adoption leaves as they are (copier.yml's _exclude lists
+# them): manage.py, requirements.txt, and the package's __init__, settings, urls, wsgi and asgi.
 # The user's own versions of these are kept; the template's are not added where one exists.
 KEPT_IF_PRESENT = ("README.md", ".gitignore", "pyproject.toml", ".pre-commit-config.yaml", ".env-local")
 # The template's versions replace the user's, which are set aside under these names.
@@ -155,18 +153,9 @@ def adoption_requirements(template_requirements: list[str], user_names: list[str
     return [line for line in template_requirements if requirement_name(line) not in set(user_names)]
 
 
-def adoption_exclusions(adopted: bool, slug: str, operation: str, dst: str) -> str:
-    """copier.yml's _exclude lines: the user's files that adoption keeps, and which of the
-    template's Docker files go through the staging folder (those the user has one of)."""
-    # Anchored: a pattern without a leading "/" would match in every folder.
-    if not adopted:
-        return f"/{STAGING}"
-    lines = [*(f"/{name}" for name in USER_FILES), *(f"/{slug}/{name}" for name in USER_PACKAGE_FILES)]
-    if operation != "copy":
-        return "\n".join([*lines, f"/{STAGING}"])
-    for name in DOCKER_FILES:
-        lines.append(f"/{name}" if (Path(dst) / name).exists() else f"/{STAGING}/{name}")
-    return "\n".join(lines)
+def docker_files_in(dst: str) -> list[str]:
+    """Which Docker files the template renders the project has its own of."""
+    return [name for name in DOCKER_FILES if (Path(dst) / name).exists()]
 
 
 # --- the summary -------------------------------------------------------------------------------
@@ -234,7 +223,7 @@ class AdoptionHelpers(Extension):
             detected_database=detected_database,
             user_requirement_names=user_requirement_names,
             adoption_requirements=adoption_requirements,
-            adoption_exclusions=adoption_exclusions,
+            docker_files_in=docker_files_in,
             adoption_summary=adoption_summary,
             adopted_sqlite_file=adopted_sqlite_file,
             adopt_script=str(Path(__file__).resolve()),
