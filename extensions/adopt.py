@@ -165,7 +165,9 @@ def _git(dst: str, *args: str) -> str:
     return subprocess.run(["git", *args], cwd=dst, capture_output=True, text=True, check=False).stdout
 
 
-def adoption_summary(dst: str, slug: str, settings_module: str, database: str, sqlite: str) -> str:
+def adoption_summary(
+    dst: str, slug: str, settings_module: str, database: str, server: str, sqlite: str
+) -> str:
     """What the adoption added, changed and set aside, from git, and what is left to the user."""
     added = sorted(
         line[3:] for line in _git(dst, "status", "--porcelain", "-uall").splitlines() if line.startswith("??")
@@ -208,6 +210,8 @@ def adoption_summary(dst: str, slug: str, settings_module: str, database: str, s
         )
     elif database != "sqlite":
         steps.append(f"Point DATABASE_URL at the {database} database your settings used until now")
+    if server == "uvicorn" and not (Path(dst) / slug / "asgi.py").exists():
+        steps.append(f"Uvicorn serves {slug}.asgi:application, and {slug}/asgi.py is missing: add it")
     steps.append(f"Check: docker build -t {slug} . && docker run ... python manage.py check --deploy")
     lines += ["Left to you:", *(f"  {step}" for step in steps)]
     return "\n".join(lines)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import sys
 
 import pytest
 import yaml
@@ -80,6 +81,19 @@ def test_adoption_keeps_every_user_line_and_its_summary_names_every_changed_file
     assert sorted(summary_section(adoption.output, "Files added")) == sorted(untracked)
     # The additions are the template's include and ignore lines, nothing else.
     assert (adoption.project / "requirements.txt").read_text().endswith(f"-r {REQUIREMENTS_FILE}\n")
+
+
+def test_files_adoption_adds_are_ruff_clean(adoption):
+    added = [path for path in summary_section(adoption.output, "Files added") if path.endswith(".py")]
+    for command in (["check"], ["format", "--check", "--diff"]):
+        lint = subprocess.run(
+            [sys.executable, "-m", "ruff", *command, *added],
+            cwd=adoption.project,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert lint.returncode == 0, lint.stdout + lint.stderr
 
 
 def test_adoption_keeps_the_projects_pins_and_adds_only_missing_libraries(adoption):
