@@ -164,6 +164,8 @@ def test_adopted_image_serves_the_apps_page_probes_admin_and_hashed_static(serve
     page = client.get("/")
     assert page.status_code == 200, app.logs()[-3000:]
     assert example.page_text in page.text
+    if example.database == "sqlite":
+        assert "db.sqlite3" not in app.exec("ls", "/app"), "the user's SQLite file stays out of the image"
     login_page = client.get("/admin/login/")
     assert login_page.status_code == 200
     login = client.log_in(
