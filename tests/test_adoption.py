@@ -105,6 +105,30 @@ def test_adoption_keeps_the_projects_pins_and_adds_only_missing_libraries(adopti
         assert library in added
 
 
+def test_data_overrides_what_adoption_detects(copier_template, tmp_path):
+    example = EXAMPLE_PROJECTS["split_settings"]
+    project = user_project(example, tmp_path / example.name)
+    adoption = adopt(
+        project, copier_template, "--data=settings_module=bookshelf.settings.dev", "--data=database=mysql"
+    )
+    assert adoption.returncode == 0, adoption.output
+    module = (project / "bookshelf" / "twelve_factor.py").read_text()
+    assert "from bookshelf.settings.dev import *" in module
+    assert "mysqlclient==" in (project / REQUIREMENTS_FILE).read_text()
+
+
+def test_bad_settings_module_answer_is_refused_with_its_reason_and_writes_nothing(copier_template, tmp_path):
+    example = EXAMPLE_PROJECTS["split_settings"]
+    project = user_project(example, tmp_path / example.name)
+    adoption = adopt(project, copier_template, "--data=settings_module=elsewhere.settings")
+    assert adoption.returncode != 0
+    # Copier ends a refused --data answer with the question's name and the validator's reason.
+    last_line = adoption.output.strip().splitlines()[-1]
+    assert "settings_module" in last_line, adoption.output
+    assert "'elsewhere.settings' is not in the project package 'bookshelf'" in last_line, adoption.output
+    assert git(project, "status", "--porcelain", "--untracked-files=all") == ""
+
+
 # --- the adopted project's image --------------------------------------------------------------------
 
 
