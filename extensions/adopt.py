@@ -63,6 +63,33 @@ def django_project_to_adopt(dst: str) -> bool:
     return (Path(dst) / "manage.py").is_file() and not (Path(dst) / ".copier-answers.yml").exists()
 
 
+# Modules the template adds to the project package; a project with its own of one cannot be adopted.
+TEMPLATE_MODULES = (
+    "environment.py", "health.py", "drain.py", "storage_dsn.py", "twelve_factor.py",
+    "management/commands/migrate.py",
+)  # fmt: skip
+
+
+def adoption_problem(dst: str) -> str:
+    """Why the project in `dst` cannot be adopted as it is, or "" when it can (or is no project to
+    adopt): its files must all be committed, so that `git diff` shows what adoption changed."""
+    if not django_project_to_adopt(dst):
+        return ""
+    status = subprocess.run(
+        ["git", "status", "--porcelain"], cwd=dst, capture_output=True, text=True, check=False
+    )
+    if status.returncode != 0:
+        return "the project is not a git repository; run git init, git add --all, git commit first"
+    if status.stdout.strip():
+        return "the project has uncommitted changes; commit them first (git add --all, git commit)"
+    package = Path(dst) / detected_package(dst)
+    taken = [name for name in TEMPLATE_MODULES if detected_package(dst) and (package / name).exists()]
+    if taken:
+        names = ", ".join(f"{package.name}/{name}" for name in taken)
+        return f"{names} exists, and the template adds its own module of that name; rename yours first"
+    return ""
+
+
 def _settings_module_in(path: Path) -> str | None:
     if not path.is_file():
         return None
@@ -222,6 +249,7 @@ class AdoptionHelpers(Extension):
         super().__init__(environment)
         environment.globals.update(
             django_project_to_adopt=django_project_to_adopt,
+            adoption_problem=adoption_problem,
             detected_package=detected_package,
             detected_settings_module=detected_settings_module,
             detected_database=detected_database,

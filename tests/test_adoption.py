@@ -129,6 +129,32 @@ def test_bad_settings_module_answer_is_refused_with_its_reason_and_writes_nothin
     assert git(project, "status", "--porcelain", "--untracked-files=all") == ""
 
 
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ("edit", "the project has uncommitted changes; commit them first"),
+        ("own_health_module", "bookshelf/health.py exists, and the template adds its own module"),
+    ],
+)
+def test_adoption_refuses_a_project_it_would_overwrite_with_its_reason(
+    copier_template, tmp_path, change, reason
+):
+    example = EXAMPLE_PROJECTS["split_settings"]
+    project = user_project(example, tmp_path / example.name)
+    if change == "edit":
+        with (project / "requirements.txt").open("a") as requirements:
+            requirements.write("requests==2.34.2\n")
+    else:
+        (project / "bookshelf" / "health.py").write_text("STATUS = 'fine'\n")
+        commit_all(project, "A health module of our own")
+    before = git(project, "status", "--porcelain", "--untracked-files=all")
+    adoption = adopt(project, copier_template)
+    assert adoption.returncode != 0
+    last_line = adoption.output.strip().splitlines()[-1]
+    assert reason in last_line, adoption.output
+    assert git(project, "status", "--porcelain", "--untracked-files=all") == before, "nothing written"
+
+
 # --- the adopted project's image --------------------------------------------------------------------
 
 
