@@ -26,9 +26,9 @@ try:
 except ImportError:  # run as the adoption task, by any Python
     Extension = object
 
-# The files of a Django project that adoption leaves as they are (copier.yml's _exclude lists
-# them): manage.py, requirements.txt, and the package's __init__, settings, urls, wsgi and asgi.
-# The user's own versions of these are kept; the template's are not added where one exists.
+# The files of a Django project that adoption leaves as they are are listed in copier.yml's
+# _exclude: manage.py, requirements.txt, and the package's __init__, settings, urls, wsgi and asgi.
+# Of these (its _skip_if_exists), the user's own are kept and the template's added where none is.
 KEPT_IF_PRESENT = ("README.md", ".gitignore", "pyproject.toml", ".pre-commit-config.yaml", ".env-local")
 # The template's versions replace the user's, which are set aside under these names.
 DOCKER_FILES = {
@@ -48,12 +48,11 @@ SETTINGS_MODULE = re.compile(r"""["']DJANGO_SETTINGS_MODULE["']\s*,\s*["']([\w.]
 ENGINES = {
     "postgresql": "postgresql",
     "postgresql_psycopg2": "postgresql",
-    "postgis": "postgresql",
     "mysql": "mysql",
     "sqlite3": "sqlite",
-    "spatialite": "sqlite",
 }
-ENGINE = re.compile(r"django\.(?:contrib\.gis\.)?db\.backends\.(\w+)")
+# GeoDjango's engines are not among them: the template's DATABASE_URL schemes have no GIS driver.
+ENGINE = re.compile(r"django\.db\.backends\.(\w+)")
 SQLITE_NAME = re.compile(r"""["']([\w./-]+\.sqlite3)["']""")
 REQUIREMENT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
