@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -96,9 +97,7 @@ def test_project_workflow_passes_actionlint(project):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_project_workflow_tests_against_the_variants_database_and_smoke_tests_the_image(
-    project, database
-):
+def test_project_workflow_tests_against_the_variants_database_and_smoke_tests_the_image(project, database):
     text = (project / WORKFLOW).read_text()
     for action, comment in re.findall(r"^\s+- uses: (\S+)(.*)$", text, re.MULTILINE):
         assert re.fullmatch(r"[\w-]+/[\w-]+@[0-9a-f]{40}", action), action
@@ -154,3 +153,39 @@ def test_smoke_test_script_fails_when_the_image_cannot_reach_its_database(projec
     )
     assert result.returncode != 0
     assert result.stderr.startswith("scripts/smoke-test-image: manage.py migrate failed in the image:")
+
+
+@pytest.mark.variants(  # the other databases' Compose services need their images from a registry
+    database=lambda name: name == "sqlite", server=lambda name: name == variants.DEFAULT_SERVER
+)
+def test_project_test_suite_passes_inside_the_compose_stack_as_the_readme_says(
+    project, project_copy, build, docker_client, docker_compose
+):
+    readme = (project_copy / "README.md").read_text()
+    [command] = [line for line in readme.splitlines() if line.startswith("docker-compose run ")]
+    # Compose runs the session's image by the name it would give its own build (v1's or v2's), so
+    # it builds nothing.
+    name = f"workflow{os.urandom(4).hex()}"
+    web_images = [f"{name}_web", f"{name}-web"]
+    for web_image in web_images:
+        docker_client.images.get(build(project)).tag(web_image, "latest")
+    # A checkout as a user has it: readable by the container's user, `data` writable (the README).
+    subprocess.run(["chmod", "-R", "a+rX", project_copy], check=True)
+    (project_copy / "data").chmod(0o777)
+    env = {**os.environ, "COMPOSE_PROJECT_NAME": name}
+    try:
+        result = subprocess.run(
+            [*docker_compose, *shlex.split(command)[1:]],
+            cwd=project_copy,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+    finally:
+        subprocess.run([*docker_compose, "down"], cwd=project_copy, env=env, capture_output=True, check=False)
+        for web_image in web_images:
+            docker_client.images.remove(f"{web_image}:latest")
+    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
+    assert re.search(r"^=+ \d+ passed in ", result.stdout, re.MULTILINE), result.stdout[-3000:]
