@@ -18,6 +18,7 @@ import yaml
 from extensions import variants
 from tests.support import CACHE, REPO
 from tests.support.git import git
+from tests.support.images import run_once
 from tests.support.project import virtualenv_for
 from tests.support.services import free_port, has_test_server, missing_service
 
@@ -123,6 +124,16 @@ def test_smoke_test_script_passes_against_the_built_image(project, build, databa
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.strip().splitlines()[-1].startswith(f"smoke-test-image: {image} passed in ")
+
+
+def test_image_has_none_of_the_test_and_tooling_requirements(project, build, docker_client):
+    lines = (project / "requirements-dev.txt").read_text().splitlines()
+    dev = {line.split("==")[0].lower() for line in lines if line and not line.startswith("#")}
+    status, output = run_once(docker_client, build(project), ["pip", "list", "--format=freeze"], {})
+    assert status == 0, output
+    installed = {line.split("==")[0].lower() for line in output.splitlines() if "==" in line}
+    assert "django" in installed
+    assert dev & installed == set()
 
 
 @pytest.mark.variants(database=has_test_server)
