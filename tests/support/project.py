@@ -24,16 +24,20 @@ class ManageFailed(AssertionError):
     pass
 
 
-def virtualenv_for(requirements: Path) -> Path:
-    """A virtualenv with `requirements` installed, shared by every project that pins the same."""
-    digest = hashlib.sha256(requirements.read_bytes()).hexdigest()[:16]
+def virtualenv_for(requirements: Path, dev_requirements: Path | None = None) -> Path:
+    """A virtualenv with `requirements` installed, then `dev_requirements` if given (as a project's
+    README installs its test and tooling requirements on top of the lock); shared by every project
+    that pins the same."""
+    files = [requirements, *([dev_requirements] if dev_requirements else [])]
+    digest = hashlib.sha256(b"\0".join(file.read_bytes() for file in files)).hexdigest()[:16]
     path = CACHE / "venvs" / digest
     if not (path / ".complete").exists():
         venv.create(path, with_pip=True, clear=True)
-        subprocess.run(
-            [path / "bin" / "pip", "install", "--quiet", "--disable-pip-version-check", "-r", requirements],
-            check=True,
-        )
+        for file in files:  # one pip run each: the lock's hashes are not the dev requirements'
+            subprocess.run(
+                [path / "bin" / "pip", "install", "--quiet", "--disable-pip-version-check", "-r", file],
+                check=True,
+            )
         (path / ".complete").touch()
     return path
 

