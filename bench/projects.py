@@ -4,7 +4,10 @@ serving hello-world or a bare Django instead."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import uuid
 from pathlib import Path
@@ -66,7 +69,8 @@ def servestatic(project: Path, destination: Path, version: str) -> Path:
     """A copy of `project` serving its static files with ServeStatic instead of WhiteNoise."""
     shutil.copytree(project, destination)
     whitenoise = next(pin for pin in variants.COMMON_REQUIREMENTS if pin.startswith("whitenoise=="))
-    replace(destination / "requirements.txt", whitenoise, f"servestatic=={version}")
+    replace(destination / "requirements.in", whitenoise, f"servestatic=={version}")
+    relock(destination)
     settings = destination / SLUG / "settings.py"
     replace(
         settings, "whitenoise.middleware.WhiteNoiseMiddleware", "servestatic.middleware.ServeStaticMiddleware"
@@ -123,9 +127,17 @@ def page(project: Path, destination: Path, database: str) -> Path:
     with (destination / SLUG / "urls.py").open("a") as urls:
         urls.write(PAGE_URLS)
     if database == "postgresql":
-        with (destination / "requirements.txt").open("a") as requirements:
+        with (destination / "requirements.in").open("a") as requirements:
             requirements.write(f"{PSYCOPG_POOL}\n")
+        relock(destination)
     return destination
+
+
+def relock(project: Path) -> None:
+    """The project's scripts/lock after an edit of its requirements.in, as its README says (uv
+    from this virtualenv; needs PyPI): the image installs only what the lock has."""
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    subprocess.run(["scripts/lock"], cwd=project, env=env, check=True, capture_output=True)
 
 
 def touch_code(project: Path) -> None:

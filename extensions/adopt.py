@@ -29,7 +29,10 @@ except ImportError:  # run as the adoption task, by any Python
 # The files of a Django project that adoption leaves as they are are listed in copier.yml's
 # _exclude: manage.py, requirements.txt, and the package's __init__, settings, urls, wsgi and asgi.
 # Of these (its _skip_if_exists), the user's own are kept and the template's added where none is.
-KEPT_IF_PRESENT = ("README.md", ".gitignore", "pyproject.toml", ".pre-commit-config.yaml", ".env-local")
+KEPT_IF_PRESENT = (
+    "README.md", ".gitignore", "pyproject.toml", ".pre-commit-config.yaml", ".env-local",
+    "requirements-dev.txt", ".github/dependabot.yml", "scripts/smoke-test-image", "scripts/actionlint",
+)  # fmt: skip
 # The template's versions replace the user's, which are set aside under these names.
 DOCKER_FILES = {
     "Dockerfile": "Dockerfile.before-adoption",
@@ -239,6 +242,10 @@ def adoption_summary(
     if server == "uvicorn" and not (Path(dst) / slug / "asgi.py").exists():
         steps.append(f"Uvicorn serves {slug}.asgi:application, and {slug}/asgi.py is missing: add it")
     steps.append(f"Check: docker build -t {slug} . && docker run ... python manage.py check --deploy")
+    steps.append(
+        "requirements.txt is installed as it is, without hashes: a generated project's lock"
+        " (requirements.in compiled by uv pip compile --generate-hashes) is yours to adopt"
+    )
     lines += ["Left to you:", *(f"  {step}" for step in steps)]
     return "\n".join(lines)
 

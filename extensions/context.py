@@ -1,12 +1,14 @@
 """Jinja extensions for copier.yml and template/ (loaded by copier-template-extensions).
 
 - VariantContext puts the chosen rows of the variant table into every template's context as
-  `db` and `gateway`, plus `requirements`.
+  `db` and `gateway`, plus `requirements`, and the variant's committed lock (extensions/locks/,
+  written by scripts/lock-variants) as `variant_lock`.
 - TemplateHelpers adds the filters that derive and validate the project_slug answer, the
   functions that give copier.yml its choices and defaults from the variant table, the filters that
   write a table value as a Python literal and the project name as docstring or Markdown text, and
   the functions the after-copy and after-update messages use to name a relative template path,
-  the files an update removed and those it could not merge.
+  the files an update removed and those it could not merge, and the check that the project's
+  lock still covers its requirements.in.
 """
 
 from __future__ import annotations
@@ -41,6 +43,12 @@ def _load_variants():
 variants = _load_variants()
 
 RESERVED_NAMES = variants.reserved_names()
+
+# One lock per database x server, for every Python version (scripts/lock-variants says why).
+LOCKS = Path(__file__).with_name("locks")
+# A pinned line of a lock or of requirements.in: name, extras, version.
+_PIN = re.compile(r"([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*(?:==\s*([^\s;\\#]+))?")
+RELOCK = "run scripts/lock, then commit requirements.in and requirements.txt together"
 
 _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*\Z")
 # The slug is a folder, an image name and part of settings lines that must stay under ruff's 100
@@ -144,6 +152,52 @@ def is_relative_path(src_path: str) -> bool:
     )
 
 
+def variant_lock(database: str, server: str) -> str:
+    """The committed lock of a variant, or "" when the table has a row no lock was made for."""
+    path = LOCKS / f"{database}-{server}.txt"
+    return path.read_text() if path.exists() else ""
+
+
+def _package(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def lock_problem(project_dir: str) -> str:
+    """One line when the project's requirements.txt does not lock what its requirements.in lists
+    (a line the lock lacks or pins differently, a direct requirement the lock still has after its
+    line went, a merge left in the lock), or "" when it does."""
+    folder = Path(project_dir)
+    if not (folder / "requirements.in").exists() or not (folder / "requirements.txt").exists():
+        return ""
+    lock_lines = (folder / "requirements.txt").read_text().splitlines()
+    if any(line.startswith(("<<<<<<< ", ">>>>>>> ")) for line in lock_lines):
+        return f"requirements.txt has conflict markers: do not resolve them by hand; {RELOCK}."
+    wanted = {}
+    for text in (folder / "requirements.in").read_text().splitlines():
+        line = text.split(" #", 1)[0].strip()
+        if line and not line.startswith(("#", "-")) and (match := _PIN.match(line)):
+            wanted[_package(match[1])] = (line, match[2])
+    # uv writes each package's line, then indented hashes and "# via" lines naming who wants it.
+    locked, direct, package = {}, set(), None
+    for line in lock_lines:
+        if line and not line.startswith((" ", "#", "-")) and (match := _PIN.match(line)):
+            package = _package(match[1])
+            locked[package] = match[2]
+        elif package and line.startswith(" ") and "-r requirements.in" in line:
+            direct.add(package)
+    missing = [
+        line
+        for name, (line, version) in wanted.items()
+        if name not in locked or version not in (None, locked[name])
+    ]
+    if missing:
+        return f"requirements.txt does not lock {', '.join(missing)} from requirements.in: {RELOCK}."
+    stale = sorted(direct - set(wanted))
+    if stale:
+        return f"requirements.txt still locks {', '.join(stale)}, no longer in requirements.in: {RELOCK}."
+    return ""
+
+
 def python_literal(value: str | int) -> str:
     """A table value as Python source, double-quoted like ruff formats strings."""
     return json.dumps(value) if isinstance(value, str) else repr(value)
@@ -161,11 +215,14 @@ class TemplateHelpers(Extension):
         environment.globals["files_deleted_since_last_commit"] = files_deleted_since_last_commit
         environment.globals["files_left_to_merge"] = files_left_to_merge
         environment.globals["is_relative_path"] = is_relative_path
+        environment.globals["lock_problem"] = lock_problem
         # copier.yml renders a string `choices` as YAML, and JSON is YAML.
         environment.globals["variant_choices"] = lambda question: json.dumps(variants.choices(question))
         environment.globals["variant_default"] = variants.DEFAULTS.__getitem__
         environment.globals["python_versions"] = json.dumps(variants.PYTHON_VERSIONS)
         environment.globals["default_python_version"] = variants.DEFAULT_PYTHON_VERSION
+        # The lowest Python every lock must install on: one lock serves each version offered.
+        environment.globals["lock_python_version"] = variants.PYTHON_VERSIONS[0]
 
 
 class VariantContext(ContextHook):
@@ -176,4 +233,5 @@ class VariantContext(ContextHook):
             context["gateway"] = variants.SERVERS[server]
             context["common_requirements"] = variants.COMMON_REQUIREMENTS
             context["databases"] = variants.DATABASES
+            context["variant_lock"] = variant_lock(database, server)
         context["gateway_config_files"] = [s.config_file for s in variants.SERVERS.values() if s.config_file]

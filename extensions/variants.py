@@ -35,7 +35,7 @@ COMMON_IMPORTS = (
 # project's folders and modules, and names Django projects and test runners already use.
 LAYOUT_NAMES = (
     "pip", "setuptools", "pkg_resources", "data", "deploy", "media", "static", "staticfiles",
-    "manage", "settings", "app", "test", "tests",
+    "manage", "settings", "app", "test", "tests", "scripts",
 )  # fmt: skip
 
 

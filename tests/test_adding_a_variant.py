@@ -1,5 +1,5 @@
 """Adding a gateway server is one row in extensions/variants.py: proved with a throwaway fourth row
-(Hypercorn) in a copy of the template, with no other file edited."""
+(Hypercorn) in a copy of the template, with no other file edited (its lock is generated)."""
 
 from __future__ import annotations
 
@@ -46,6 +46,12 @@ def template_with_a_fourth_gateway(tmp_path_factory):
             shutil.copy(source, template / name)
     with (template / "extensions" / "variants.py").open("a") as table:
         table.write(HYPERCORN_ROW)
+    # The new row's lock, which the template ships beside the others (needs PyPI).
+    subprocess.run(
+        [sys.executable, REPO / "scripts" / "lock-variants", "--template", template, "sqlite-hypercorn"],
+        check=True,
+        capture_output=True,
+    )
     git(template, "init", "--quiet")
     commit_all(template, "A fourth gateway server")
     return template

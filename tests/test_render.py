@@ -57,7 +57,7 @@ def test_requirements_name_only_the_chosen_driver_and_gateway(render, database, 
     project = render(database=database, server=server, python_version=python_version)
     pins = [
         line
-        for line in (project / "requirements.txt").read_text().splitlines()
+        for line in (project / "requirements.in").read_text().splitlines()
         if line and not line.startswith("#")
     ]
     assert sorted(pins) == sorted(variants.requirements(database, server))

@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from extensions import variants
+from extensions.context import lock_problem
 from tests.support import CACHE, REPO
 from tests.support.environments import production_env, production_env_on_disk
 from tests.support.git import commit_all, git
@@ -31,7 +32,7 @@ RELEASES = {
 ROWS = {"database": variants.DATABASES, "server": variants.SERVERS}
 # Every ordered pair of databases and of gateway servers.
 SWITCHES = [(question, old, new) for question, rows in ROWS.items() for old, new in permutations(rows, 2)]
-SWITCHED_FILES = ["requirements.txt", "Dockerfile", "docker-compose.yml", ".env-local"]
+SWITCHED_FILES = ["requirements.in", "requirements.txt", "Dockerfile", "docker-compose.yml", ".env-local"]
 CONFLICT_MARKERS = ("<<<<<<< ", ">>>>>>> ")
 # The after-update message's first line when something could not merge.
 NOT_MERGED = "The update could not merge everything."
@@ -45,6 +46,11 @@ USER_VIEW = """from django.http import HttpResponse
 def hello(request):
     return HttpResponse("hello from the shop app")
 """
+
+
+USER_REQUIREMENT = "humanize==4.17.0"
+# The after-update line when the lock lacks what the user added to requirements.in.
+NOT_LOCKED = f"requirements.txt does not lock {USER_REQUIREMENT} from requirements.in: run scripts/lock"
 
 
 def edit_file(path: Path, old: str, new: str):
@@ -73,8 +79,10 @@ def make_user_edits(project: Path):
         '    path("admin/", admin.site.urls),\n',
         '    path("admin/", admin.site.urls),\n    path("hello/", hello),\n',
     )
-    with (project / "requirements.txt").open("a") as requirements:
-        requirements.write("humanize==4.17.0\n")
+    # Releases before 0.3.0 had no requirements.in: their requirements.txt listed the direct ones.
+    listed = project / "requirements.in"
+    with (listed if listed.exists() else project / "requirements.txt").open("a") as requirements:
+        requirements.write(USER_REQUIREMENT + "\n")
     with (project / ".env-local").open("a") as env_local:
         env_local.write("SHOP_GREETING=Grüezi\n")
 
@@ -147,6 +155,16 @@ def assert_settings_work(project: Path, tmp_path: Path):
     assert response.strip() == "hello from the shop app"
 
 
+def relock(project: Path):
+    """The project's scripts/lock, as its README says (uv from this repository's virtualenv)."""
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    result = subprocess.run(
+        ["scripts/lock"], cwd=project, env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert lock_problem(str(project)) == ""
+
+
 def answers(project: Path) -> dict:
     return yaml.safe_load((project / ".copier-answers.yml").read_text())
 
@@ -162,6 +180,8 @@ def test_switch_keeps_user_work(copier_template, tmp_path, question, old, new):
     assert answers(project)[question] == new
     assert_no_conflicts(project)
     assert NOT_MERGED not in result.stderr
+    # The user added a requirement without re-locking: the switched lock cannot have it either.
+    assert NOT_LOCKED in result.stderr, result.stderr
     if question == "database" and variants.DATABASES[new].compose:
         volumes = yaml.safe_load((project / "docker-compose.yml").read_text())["volumes"]
         assert list(volumes) == [f"{new}_data"], "a switched database gets its own data volume"
@@ -208,25 +228,25 @@ PSYCOPG, MYSQLCLIENT = (
 GUNICORN, PYUWSGI = variants.SERVERS["gunicorn"].requirements[0], variants.SERVERS["uwsgi"].requirements[0]
 EDITS_NEXT_TO_SWITCHED_LINES = {
     "driver pin, then switch gateway": (
-        "requirements.txt",
+        "requirements.in",
         (f"{PSYCOPG}\n", f"{PSYCOPG.replace('[binary]', '[binary,pool]')}\n"),
         {"database": "postgresql", "server": "gunicorn"},
         {"server": "uvicorn"},
     ),
     "own requirement under the driver, then switch gateway": (
-        "requirements.txt",
+        "requirements.in",
         (f"{MYSQLCLIENT}\n", f"{MYSQLCLIENT}\ndjango-mysql==4.19.0\n"),
         {"database": "mysql", "server": "uwsgi"},
         {"server": "gunicorn"},
     ),
     "gateway pin, then switch database": (
-        "requirements.txt",
+        "requirements.in",
         (f"{GUNICORN}\n", f"{GUNICORN.replace('gunicorn', 'gunicorn[setproctitle]')}\n"),
         {"database": "postgresql", "server": "gunicorn"},
         {"database": "sqlite"},
     ),
     "gateway pin, then switch from SQLite": (
-        "requirements.txt",
+        "requirements.in",
         (f"{PYUWSGI}\n", f"{PYUWSGI}  # the wheel, no compiler\n"),
         {"database": "sqlite", "server": "uwsgi"},
         {"database": "mysql"},
@@ -283,7 +303,7 @@ def test_edit_next_to_a_switched_line_merges(copier_template, tmp_path, path, ed
 def conflicting_project(template: Path, destination: Path) -> Path:
     """A gunicorn project whose user changed the lines a switch to uWSGI rewrites."""
     project = user_project(template, destination, server="gunicorn")
-    edit_file(project / "requirements.txt", GUNICORN, f"{GUNICORN}.post9")
+    edit_file(project / "requirements.in", GUNICORN, f"{GUNICORN}.post9")
     edit_file(
         project / "Dockerfile",
         "--config=deploy/gunicorn.conf.py",
@@ -324,7 +344,7 @@ def test_update_names_every_file_left_with_conflict_markers(copier_template, tmp
     assert result.returncode == 0, result.stderr
     message = result.stderr[result.stderr.index(NOT_MERGED) :].splitlines()
     assert "  Dockerfile: conflict markers" in message
-    assert "  requirements.txt: conflict markers" in message
+    assert "  requirements.in: conflict markers" in message
     readme = (project / "README.md").read_text()
     example = (
         readme.split("### When the update cannot merge", 1)[1].split("```text\n", 1)[1].split("```", 1)[0]
@@ -337,7 +357,7 @@ def test_update_names_every_file_left_with_conflict_markers(copier_template, tmp
     refused = commit_with_hooks(project, "--all")
     assert refused.returncode != 0, "git commit -am must not commit conflict markers"
     assert "Merge conflict string" in refused.stdout, refused.stdout
-    assert "requirements.txt" in refused.stdout
+    assert "requirements.in" in refused.stdout
     assert git(project, "log", "-1", "--format=%s").strip() == "Bump and tune gunicorn"
 
 
@@ -348,7 +368,7 @@ def test_update_names_every_rej_file_and_git_shows_them(copier_template, tmp_pat
     )
     assert result.returncode == 0, result.stderr
     rejects = sorted(str(path) for path in project_files(project) if path.suffix == ".rej")
-    assert rejects == ["Dockerfile.rej", "requirements.txt.rej"]
+    assert rejects == ["Dockerfile.rej", "requirements.in.rej"]
     for reject in rejects:
         assert f"  {reject}: the part of the update that did not apply to {reject[:-4]}" in result.stderr
     assert {f"?? {reject}" for reject in rejects} <= set(git(project, "status", "--porcelain").splitlines())
@@ -470,6 +490,11 @@ def test_upgrade_from_an_older_release_keeps_user_work(template_history, tmp_pat
     assert result.returncode == 0, result.stderr
     assert answers(project)["_commit"] == "99.99.99"
     assert_no_conflicts(project)
+    # Their requirements.txt listed the direct requirements: the user's line moves to the end of
+    # requirements.in, the lock is the template's, and the update names the command that adds it.
+    assert (project / "requirements.in").read_text().endswith(f"\n{USER_REQUIREMENT}\n")
+    assert NOT_MERGED not in result.stderr, result.stderr
+    assert NOT_LOCKED in result.stderr, result.stderr
     fresh = render_project(template_history, tmp_path / "fresh", None, server=server)
     if moved:
         # The _migrations step puts the user's file in the new place as it was: the template's
@@ -483,6 +508,8 @@ def test_upgrade_from_an_older_release_keeps_user_work(template_history, tmp_pat
             config_file.write("\n# tuned by the user\n")
     assert_same_as_fresh_render_with_user_edits(project, fresh)
     assert_settings_work(project, tmp_path)
+    relock(project)
+    assert f"{USER_REQUIREMENT} \\\n" in (project / "requirements.txt").read_text()
 
 
 # --- a switched project still builds and serves -----------------------------------------------------
@@ -497,7 +524,11 @@ def test_switched_project_image_serves_the_user_view(
     copier_template, tmp_path, build, docker_client, database_servers, before, after
 ):
     project = user_project(copier_template, tmp_path / "project", **before)
-    assert copier_update(project, **after).returncode == 0
+    result = copier_update(project, **after)
+    assert result.returncode == 0, result.stderr
+    # The documented path: the update names scripts/lock, which locks the user's requirement too.
+    assert NOT_LOCKED in result.stderr, result.stderr
+    relock(project)
     database = answers(project)["database"]
     if has_test_server(database):
         database_url = database_servers(database).create_database(f"switched_{tmp_path.name[-8:]}")
@@ -513,5 +544,8 @@ def test_switched_project_image_serves_the_user_view(
         response = ProxiedClient(app).get("/hello/")
         assert response.status_code == 200
         assert response.text == "hello from the shop app"
+        assert (
+            app.exec("python", "-c", "import humanize; print(humanize.intcomma(12345))").strip() == "12,345"
+        )
     finally:
         app.remove()

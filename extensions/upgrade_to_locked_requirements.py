@@ -1,0 +1,74 @@
+"""copier.yml's _migrations step for projects made before 0.3.0, whose requirements.txt was the
+list of direct requirements: the update has rendered requirements.in and the lock afresh (and may
+have left conflict markers where the user's lines met the lock); this puts the user's own lines
+at the end of requirements.in and the template's lock for the project's answers in
+requirements.txt. The after-update message then names scripts/lock if the lock lacks their lines.
+
+Run by Copier in the project folder: python upgrade_to_locked_requirements.py
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+EXTENSIONS = Path(__file__).resolve().parent
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def load_variants():
+    spec = importlib.util.spec_from_file_location("variants", EXTENSIONS / "variants.py")
+    module = sys.modules["variants"] = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def package(line: str) -> str | None:
+    """The normalised package a requirement line names, or None for a comment or option."""
+    line = line.strip()
+    if not line or line.startswith(("#", "-")):
+        return None
+    match = _NAME.match(line)
+    return re.sub(r"[-_.]+", "-", match[0]).lower() if match else None
+
+
+def users_lines(old_requirements: str, template_packages: set[str]) -> list[str]:
+    """The lines the user added to an old requirements.txt: everything after the template's last
+    pin (the README said to add at the end), and any requirement of a package the template never
+    pinned that stands higher up."""
+    lines = old_requirements.splitlines()
+    last = max((i for i, line in enumerate(lines) if package(line) in template_packages), default=-1)
+    higher = [line for line in lines[:last] if package(line) and package(line) not in template_packages]
+    return [*higher, *(line for line in lines[last + 1 :] if line.strip())]
+
+
+def main():
+    project = Path.cwd()
+    old = subprocess.run(
+        ["git", "show", "HEAD:requirements.txt"], capture_output=True, text=True, check=False
+    ).stdout
+    if not old or "--hash=" in old:
+        return  # nothing committed, or already a lock
+    variants = load_variants()
+    rows = [*variants.DATABASES.values(), *variants.SERVERS.values()]
+    pins = [*variants.COMMON_REQUIREMENTS, *(pin for row in rows for pin in row.requirements)]
+    added = users_lines(old, {package(pin) for pin in pins})
+    requirements_in = project / "requirements.in"
+    if added:
+        text = requirements_in.read_text()
+        requirements_in.write_text(text + ("" if text.endswith("\n") else "\n") + "\n".join(added) + "\n")
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    lock = EXTENSIONS / "locks" / f"{answers['database']}-{answers['server']}.txt"
+    if lock.exists():
+        (project / "requirements.txt").write_text(lock.read_text())
+        # The update may have recorded its merge of the old list into the lock as unmerged.
+        subprocess.run(["git", "reset", "--quiet", "--", "requirements.txt"], check=False)
+
+
+if __name__ == "__main__":
+    main()
