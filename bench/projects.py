@@ -110,11 +110,9 @@ from bench_page.views import page  # noqa: E402
 
 urlpatterns += [path("page/", page)]
 """
-# psycopg's pool, for the connection-reuse figure on PostgreSQL (the template does not install it).
-PSYCOPG_POOL = "psycopg-pool==3.3.3"
 
 
-def page(project: Path, destination: Path, database: str) -> Path:
+def page(project: Path, destination: Path) -> Path:
     """A copy of `project` serving bench/page/'s database-backed page at /page/."""
     shutil.copytree(project, destination)
     shutil.copytree(REPO / "bench" / "page" / "bench_page", destination / "bench_page")
@@ -122,9 +120,6 @@ def page(project: Path, destination: Path, database: str) -> Path:
         settings.write(PAGE_SETTINGS)
     with (destination / SLUG / "urls.py").open("a") as urls:
         urls.write(PAGE_URLS)
-    if database == "postgresql":
-        with (destination / "requirements.txt").open("a") as requirements:
-            requirements.write(f"{PSYCOPG_POOL}\n")
     return destination
 
 

@@ -140,7 +140,7 @@ class Session:
         """The project with the database-backed page added (bench/page/)."""
         project = self.project(database, server)
         name = f"page-{database}-{server}"
-        return self.build(name, self._context(name, lambda path: projects.page(project, path, database)))
+        return self.build(name, self._context(name, lambda path: projects.page(project, path)))
 
     def bare_page_image(self, database: str, server: str) -> str:
         """The page image serving the page from a bare Django (bench/bare_page/) instead."""
