@@ -58,11 +58,6 @@ def measure(bench: session.Session) -> dict:
     return {"checks": [], "data": data}
 
 
-def fastest(cell: dict) -> str:
-    """No errors first, then more requests/s."""
-    return max(cell, key=lambda mode: (cell[mode]["errors"] == 0, cell[mode]["requests_per_second"]))
-
-
 def render(figure: dict, verdicts: dict[str, str]) -> markdown.Rendered:
     data = figure["data"]
     table, findings = [], []
@@ -80,7 +75,7 @@ def render(figure: dict, verdicts: dict[str, str]) -> markdown.Rendered:
                         f"{row['requests_per_second'] / new:.2f}×",
                     ]
                 )
-            best = fastest(cell)
+            best = markdown.fastest(cell)
             findings.append(
                 f"{database} on {server}: {best} ({cell[best]['requests_per_second'] / new:.2f}× new)"
             )

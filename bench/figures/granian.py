@@ -45,8 +45,7 @@ def measure(bench: session.Session) -> dict:
 def render(figure: dict, verdicts: dict[str, str]) -> markdown.Rendered:
     data = figure["data"]
     rows = data["rows"]
-    # Faster: no errors first, then more requests/s.
-    best = max(rows, key=lambda name: (rows[name]["errors"] == 0, rows[name]["requests_per_second"]))
+    best = markdown.fastest(rows)
     granian = [name for name in rows if name.startswith("granian")]
     verdict = (
         "Granian is the fastest: a candidate for a fourth gateway."
