@@ -10,6 +10,9 @@ from bench.measure import LOAD_CONNECTIONS, load, serving
 
 TITLE = "A fourth gateway? Granian on the database-backed page"
 TARGET = None
+# What a fourth gateway would have to beat the fastest of the three by: less is within the
+# run-to-run spread of this page on a shared machine.
+ENOUGH = 1.1
 
 
 def measure(bench: session.Session) -> dict:
@@ -46,11 +49,12 @@ def render(figure: dict, verdicts: dict[str, str]) -> markdown.Rendered:
     data = figure["data"]
     rows = data["rows"]
     best = markdown.fastest(rows)
-    granian = [name for name in rows if name.startswith("granian")]
+    ours = markdown.fastest({name: row for name, row in rows.items() if name in session.SERVERS})
+    margin = rows[best]["requests_per_second"] / rows[ours]["requests_per_second"]
     verdict = (
-        "Granian is the fastest: a candidate for a fourth gateway."
-        if best in granian
-        else f"Granian does not beat {best}: the template leaves it out."
+        f"Granian is {margin:.2f}× {ours}: enough to make it a candidate for a fourth gateway."
+        if margin >= ENOUGH
+        else f"Granian is not {ENOUGH}× the fastest of the three ({ours}): the template leaves it out."
     )
     finding = (
         f"Fastest: **{best}**, {rows[best]['requests_per_second']:.0f} req/s; "
