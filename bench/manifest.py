@@ -10,4 +10,5 @@ FIGURES = (
     "asgi_static",
     "database_page",
     "connection_reuse",
+    "granian",
 )

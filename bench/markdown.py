@@ -44,6 +44,11 @@ def load_cells(row: dict) -> list[str]:
 LOAD_HEADERS = ["req/s", "p50 ms", "p90 ms", "p99 ms", "errors", "RSS/PSS MB per worker"]
 
 
+def fastest(rows: dict[str, dict]) -> str:
+    """The name of the best of some wrk rows: no errors first, then more requests/s."""
+    return max(rows, key=lambda name: (rows[name]["errors"] == 0, rows[name]["requests_per_second"]))
+
+
 def errors(row: dict) -> str:
     kinds = [f"{count} {kind}" for kind, count in row["socket_errors"].items() if count]
     if row["bad_status"]:

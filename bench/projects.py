@@ -1,9 +1,10 @@
 """The build contexts the benchmark compares: rendered projects, the guide-style reference, the
-ServeStatic variants, the projects with the database-backed page added, and the same images
+ServeStatic variant, Granian's, the projects with the database-backed page added, and the same images
 serving hello-world or a bare Django instead."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -65,30 +66,31 @@ def reference(project: Path, destination: Path, database: str) -> Path:
     return destination
 
 
+# Appended to the asgi.py of the bench's ServeStatic copy: ServeStatic's ASGI app, configured as
+# front.py configures WhiteNoise, serves the static files before front.py sees them.
+SERVESTATIC_ASGI = """
+from django.conf import settings  # noqa: E402
+from servestatic import ServeStaticASGI  # noqa: E402
+
+application = ServeStaticASGI(
+    application,
+    root=settings.STATIC_ROOT,
+    prefix=settings.STATIC_URL,
+    max_age=60,
+    immutable_file_test=front.HASHED_NAME,
+    add_headers_function=front.security_headers,
+)
+"""
+
+
 def servestatic(project: Path, destination: Path, version: str) -> Path:
-    """A copy of `project` serving its static files with ServeStatic instead of WhiteNoise."""
+    """A copy of the uvicorn `project` whose static files ServeStatic's ASGI app serves."""
     shutil.copytree(project, destination)
-    whitenoise = next(pin for pin in variants.COMMON_REQUIREMENTS if pin.startswith("whitenoise=="))
-    replace(destination / "requirements.in", whitenoise, f"servestatic=={version}")
+    with (destination / "requirements.in").open("a") as requirements:
+        requirements.write(f"servestatic=={version}\n")
+    with (destination / SLUG / "asgi.py").open("a") as asgi:
+        asgi.write(SERVESTATIC_ASGI)
     relock(destination)
-    settings = destination / SLUG / "settings.py"
-    replace(
-        settings, "whitenoise.middleware.WhiteNoiseMiddleware", "servestatic.middleware.ServeStaticMiddleware"
-    )
-    replace(settings, "whitenoise.storage.", "servestatic.storage.")
-    return destination
-
-
-def async_health(project: Path, destination: Path) -> Path:
-    """A copy of `project` whose health-check middleware can also run async (bench/async_health.py),
-    so that under ASGI no sync-only middleware sits in front of the others."""
-    shutil.copytree(project, destination)
-    shutil.copy(REPO / "bench" / "async_health.py", destination / SLUG / "async_health.py")
-    replace(
-        destination / SLUG / "settings.py",
-        f"{SLUG}.health.HealthCheckMiddleware",
-        f"{SLUG}.async_health.AsyncCapableHealthCheckMiddleware",
-    )
     return destination
 
 
@@ -114,11 +116,9 @@ from bench_page.views import page  # noqa: E402
 
 urlpatterns += [path("page/", page)]
 """
-# psycopg's pool, for the connection-reuse figure on PostgreSQL (the template does not install it).
-PSYCOPG_POOL = "psycopg-pool==3.3.3"
 
 
-def page(project: Path, destination: Path, database: str) -> Path:
+def page(project: Path, destination: Path) -> Path:
     """A copy of `project` serving bench/page/'s database-backed page at /page/."""
     shutil.copytree(project, destination)
     shutil.copytree(REPO / "bench" / "page" / "bench_page", destination / "bench_page")
@@ -126,10 +126,27 @@ def page(project: Path, destination: Path, database: str) -> Path:
         settings.write(PAGE_SETTINGS)
     with (destination / SLUG / "urls.py").open("a") as urls:
         urls.write(PAGE_URLS)
-    if database == "postgresql":
-        with (destination / "requirements.in").open("a") as requirements:
-            requirements.write(f"{PSYCOPG_POOL}\n")
-        relock(destination)
+    return destination
+
+
+# Granian's command as the template's gateways run theirs: the environment checked first, under
+# drain.py, two workers from WEB_CONCURRENCY.
+GRANIAN_COMMAND = (
+    'python -m {slug}.environment && exec granian --interface {interface} --host "$LISTEN_ADDRESS"'
+    ' --port "$PORT" --workers "$WEB_CONCURRENCY" {slug}.{interface}:application'
+)
+
+
+def granian(project: Path, destination: Path, interface: str, version: str) -> Path:
+    """A copy of `project` served by Granian's `interface` (wsgi, asgi) instead of its gateway."""
+    shutil.copytree(project, destination)
+    with (destination / "requirements.in").open("a") as requirements:
+        requirements.write(f"granian=={version}\n")
+    relock(destination)
+    dockerfile = destination / "Dockerfile"
+    cmd = next(line for line in dockerfile.read_text().splitlines() if line.startswith("CMD "))
+    command = GRANIAN_COMMAND.format(slug=SLUG, interface=interface)
+    replace(dockerfile, cmd, "CMD " + json.dumps(["python", "-m", f"{SLUG}.drain", "sh", "-c", command]))
     return destination
 
 

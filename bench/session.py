@@ -19,6 +19,8 @@ from tests.support.images import run_once
 DATABASE = "mysql"
 SERVERS = tuple(variants.SERVERS)
 SERVESTATIC_VERSION = "4.4.0"
+GRANIAN_VERSION = "2.8.9"
+GRANIAN_BASIS = {"wsgi": "gunicorn", "asgi": "uvicorn"}
 
 
 @dataclass(frozen=True)
@@ -122,25 +124,33 @@ class Session:
         )
 
     def servestatic_images(self) -> dict[str, str]:
-        """The uvicorn image as generated, with ServeStatic, and that with an async health check."""
+        """The uvicorn image as generated, and with ServeStatic's ASGI app serving the static files."""
         project = self.project(DATABASE, "uvicorn")
         servestatic = self._context(
             "servestatic", lambda path: projects.servestatic(project, path, SERVESTATIC_VERSION)
         )
-        async_health = self._context(
-            "servestatic-async-health", lambda path: projects.async_health(servestatic, path)
-        )
         return {
-            "WhiteNoise": self.image(DATABASE, "uvicorn"),
-            "ServeStatic": self.build("servestatic", servestatic),
-            "ServeStatic, async health check": self.build("servestatic-async-health", async_health),
+            "front.py (WhiteNoise's files)": self.image(DATABASE, "uvicorn"),
+            "ServeStatic's ASGI app": self.build("servestatic", servestatic),
         }
 
-    def page_image(self, database: str, server: str) -> str:
+    def page_project(self, database: str, server: str) -> Path:
         """The project with the database-backed page added (bench/page/)."""
         project = self.project(database, server)
-        name = f"page-{database}-{server}"
-        return self.build(name, self._context(name, lambda path: projects.page(project, path, database)))
+        return self._context(f"page-{database}-{server}", lambda path: projects.page(project, path))
+
+    def page_image(self, database: str, server: str) -> str:
+        return self.build(f"page-{database}-{server}", self.page_project(database, server))
+
+    def granian_page_image(self, database: str, interface: str) -> str:
+        """The page image of `GRANIAN_BASIS[interface]` with Granian serving its `interface` (wsgi,
+        asgi) instead: the same settings as the template's gateway of that interface."""
+        project = self.page_project(database, GRANIAN_BASIS[interface])
+        name = f"granian-{interface}-{database}"
+        context = self._context(
+            name, lambda path: projects.granian(project, path, interface, GRANIAN_VERSION)
+        )
+        return self.build(name, context)
 
     def bare_page_image(self, database: str, server: str) -> str:
         """The page image serving the page from a bare Django (bench/bare_page/) instead."""

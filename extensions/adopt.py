@@ -67,7 +67,7 @@ def django_project_to_adopt(dst: str) -> bool:
 
 # Modules the template adds to the project package; a project with its own of one cannot be adopted.
 TEMPLATE_MODULES = (
-    "environment.py", "health.py", "drain.py", "storage_dsn.py", "twelve_factor.py",
+    "environment.py", "health.py", "drain.py", "front.py", "storage_dsn.py", "twelve_factor.py",
     "management/commands/migrate.py",
 )  # fmt: skip
 

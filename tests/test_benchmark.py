@@ -67,12 +67,15 @@ def test_quick_benchmark_measures_every_figure_and_the_report_renders_it(docker_
         "asgi_static": set(),
         "database_page": cells,
         "connection_reuse": set(),
+        "granian": set(),
     }
     reuse = run["figures"]["connection_reuse"]["data"]["rows"]
     assert {f"{database} {server}" for database in reuse for server in reuse[database]} == cells
     assert all(
         {"new", "persistent"} <= set(modes) for servers in reuse.values() for modes in servers.values()
     )
+    granian = run["figures"]["granian"]["data"]["rows"]
+    assert set(granian) == {*variants.SERVERS, "granian (WSGI)", "granian (ASGI)"}
     # Memory per worker beside every throughput row (WEB_CONCURRENCY=2).
     for server, rows in run["figures"]["throughput"]["data"]["rows"].items():
         for label, row in rows.items():

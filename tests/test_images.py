@@ -76,6 +76,9 @@ def test_gateway_serves_health_admin_static_and_login(app):
     assert css.headers["Content-Encoding"] == "gzip"
     assert "immutable" in css.headers["Cache-Control"]
     assert int(re.search(r"max-age=(\d+)", css.headers["Cache-Control"]).group(1)) >= 365 * 24 * 3600
+    # Served before Django's middleware, with the security headers it would add.
+    assert css.headers["X-Content-Type-Options"] == "nosniff"
+    assert css.headers["Strict-Transport-Security"].startswith("max-age=")
 
     login = client.log_in(login_page, *SUPERUSER.values())
     assert login.status_code == 302, login.text[:2000]

@@ -1,12 +1,13 @@
-"""WhiteNoise against ServeStatic under uvicorn, measured back to back. No target: it reports
-which serves the static file faster, the reason the template keeps the one it has."""
+"""The template's static files under uvicorn (front.py, on WhiteNoise's index) against ServeStatic's
+ASGI app, measured back to back. No target: it reports which serves the static file faster, the
+reason the template keeps the one it has."""
 
 from __future__ import annotations
 
 from bench import markdown, session
 from bench.measure import LOAD_CONNECTIONS, load, serving, static_path
 
-TITLE = "ASGI: WhiteNoise against ServeStatic (uvicorn)"
+TITLE = "ASGI: front.py against ServeStatic's ASGI app (uvicorn)"
 TARGET = None
 
 
@@ -35,8 +36,7 @@ def measure(bench: session.Session) -> dict:
 def render(figure: dict, verdicts: dict[str, str]) -> markdown.Rendered:
     data = figure["data"]
     static = {name: rows["static file"] for name, rows in data["rows"].items()}
-    # Better: no errors first, then more requests/s.
-    best = max(static, key=lambda name: (static[name]["errors"] == 0, static[name]["requests_per_second"]))
+    best = markdown.fastest(static)
     others = ", ".join(
         f"{name} {row['requests_per_second']:.0f}" for name, row in static.items() if name != best
     )
@@ -52,14 +52,14 @@ def render(figure: dict, verdicts: dict[str, str]) -> markdown.Rendered:
     return markdown.Rendered(
         section=markdown.section(
             TITLE,
-            "The uvicorn image as generated (WhiteNoise), the same with "
-            f"`servestatic=={data['servestatic_version']}`'s `ServeStaticMiddleware` and "
-            "`CompressedManifestStaticFilesStorage` in WhiteNoise's places, and that again with the "
-            "health-check middleware made able to run async (`bench/async_health.py`): "
-            "ServeStatic's middleware is async-only, and the template's health check is sync-only, so "
-            "without that Django switches to a thread and back on every request. "
+            "The uvicorn image as generated, whose `front.py` serves the static files from "
+            "WhiteNoise's index of them on the event loop, and the same with "
+            f"`servestatic=={data['servestatic_version']}`'s ASGI app (`ServeStaticASGI`, the same "
+            "headers and cache lifetimes) in front of it, reading the files in a thread. "
             f"`wrk -t2 -c{data['connections']} -d{data['load_seconds']}s`, `WEB_CONCURRENCY=2`.\n\n{finding}",
             (["static files by", "path", *markdown.LOAD_HEADERS], table),
         ),
-        summary=[("static files under uvicorn: WhiteNoise or ServeStatic", finding.replace("**", ""), "")],
+        summary=[
+            ("static files under uvicorn: front.py or ServeStatic's ASGI app", finding.replace("**", ""), "")
+        ],
     )

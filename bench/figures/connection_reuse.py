@@ -23,9 +23,12 @@ def modes(database: str) -> list[str]:
     return ["new", "persistent", *(["pool"] if database == "postgresql" else [])]
 
 
-def default_mode(server: str) -> str:
-    """The mode the template's settings choose on `server`."""
-    return "persistent" if variants.SERVERS[server].conn_max_age else "new"
+def default_mode(database: str, server: str) -> str:
+    """The mode the template's settings choose for `database` on `server`."""
+    gateway = variants.SERVERS[server]
+    if database == "postgresql" and gateway.postgresql_pool:
+        return "pool"
+    return "persistent" if gateway.conn_max_age else "new"
 
 
 def measure(bench: session.Session) -> dict:
@@ -46,15 +49,13 @@ def measure(bench: session.Session) -> dict:
     data = {
         "load_seconds": bench.plan.load_seconds,
         "connections": LOAD_CONNECTIONS,
-        "defaults": {server: default_mode(server) for server in session.SERVERS},
+        "defaults": {
+            database: {server: default_mode(database, server) for server in session.SERVERS}
+            for database in bench.plan.page_databases
+        },
         "rows": rows,
     }
     return {"checks": [], "data": data}
-
-
-def fastest(cell: dict) -> str:
-    """No errors first, then more requests/s."""
-    return max(cell, key=lambda mode: (cell[mode]["errors"] == 0, cell[mode]["requests_per_second"]))
 
 
 def render(figure: dict, verdicts: dict[str, str]) -> markdown.Rendered:
@@ -64,7 +65,7 @@ def render(figure: dict, verdicts: dict[str, str]) -> markdown.Rendered:
         for server, cell in servers.items():
             new = cell["new"]["requests_per_second"]
             for mode, row in cell.items():
-                default = " (the template's default)" if mode == data["defaults"][server] else ""
+                default = " (the template's default)" if mode == data["defaults"][database][server] else ""
                 table.append(
                     [
                         database,
@@ -74,7 +75,7 @@ def render(figure: dict, verdicts: dict[str, str]) -> markdown.Rendered:
                         f"{row['requests_per_second'] / new:.2f}×",
                     ]
                 )
-            best = fastest(cell)
+            best = markdown.fastest(cell)
             findings.append(
                 f"{database} on {server}: {best} ({cell[best]['requests_per_second'] / new:.2f}× new)"
             )

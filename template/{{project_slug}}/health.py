@@ -1,6 +1,7 @@
 """Liveness and readiness probes, answered before host validation and the HTTPS redirect.
 
-/healthz: the process is up and serving; touches nothing else.
+/healthz: the process is up and serving; touches nothing else. Under the gateway, front.py
+answers it before Django; this middleware does when nothing wraps the application.
 /readyz: the database answers a query and has every migration this code needs, and the
 container is not shutting down (see drain.py); 503 otherwise.
 """

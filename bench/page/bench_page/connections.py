@@ -13,10 +13,12 @@ def connections(database: dict) -> dict:
     mode = os.environ.get("BENCH_DATABASE_CONNECTIONS", "")
     if mode and mode not in MODES:
         raise ValueError(f"BENCH_DATABASE_CONNECTIONS={mode!r}; expected one of {', '.join(MODES)}")
+    # The pool, if the project's settings chose it, out of the others.
+    options = {name: value for name, value in database.get("OPTIONS", {}).items() if name != "pool"}
     if mode == "new":
-        return {**database, "CONN_MAX_AGE": 0}
+        return {**database, "CONN_MAX_AGE": 0, "OPTIONS": options}
     if mode == "persistent":
-        return {**database, "CONN_MAX_AGE": 600}
+        return {**database, "CONN_MAX_AGE": 600, "OPTIONS": options}
     if mode == "pool":
         # Django refuses persistent connections together with a pool.
         return {**database, "CONN_MAX_AGE": 0, "OPTIONS": {**database.get("OPTIONS", {}), "pool": True}}

@@ -1,0 +1,110 @@
+"""What the gateway's application answers before Django handles a request: the liveness probe
+and the collected static files.
+
+Neither needs Django's request handling, which under ASGI runs sync code in a worker thread and
+costs several times the answer itself (docs/benchmark.md in the template's repository measures
+it). The same answers reach Django through health.py and WhiteNoiseMiddleware when no gateway
+wraps the application (runserver, the test client).
+"""
+
+from django.conf import settings
+from whitenoise import WhiteNoise
+
+LIVENESS = "/healthz"
+ALIVE = b"ok"
+ALIVE_HEADERS = [("Content-Type", "text/plain"), ("Content-Length", str(len(ALIVE)))]
+# ManifestStaticFilesStorage's names: a 12-digit content hash before the extension.
+HASHED_NAME = r"^.+\.[0-9a-f]{12}\..+$"
+
+
+def security_headers(headers, path, url):
+    """What SecurityMiddleware adds to every response, set once per file."""
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["Referrer-Policy"] = settings.SECURE_REFERRER_POLICY
+    headers["Cross-Origin-Opener-Policy"] = settings.SECURE_CROSS_ORIGIN_OPENER_POLICY
+    if settings.SECURE_HSTS_SECONDS:
+        hsts = f"max-age={settings.SECURE_HSTS_SECONDS}"
+        if settings.SECURE_HSTS_INCLUDE_SUBDOMAINS:
+            hsts += "; includeSubDomains"
+        if settings.SECURE_HSTS_PRELOAD:
+            hsts += "; preload"
+        headers["Strict-Transport-Security"] = hsts
+
+
+def static_files(application=None):
+    """WhiteNoise serving STATIC_ROOT in front of `application`, as WhiteNoiseMiddleware would."""
+    return WhiteNoise(
+        application,
+        root=settings.STATIC_ROOT,
+        prefix=settings.STATIC_URL,
+        max_age=60,
+        immutable_file_test=HASHED_NAME,
+        add_headers_function=security_headers,
+    )
+
+
+def may_serve_static(forwarded_proto, scheme):
+    """Whether to serve a static file as asked; if not, Django answers with its HTTPS redirect."""
+    return not settings.SECURE_SSL_REDIRECT or "https" in (forwarded_proto, scheme)
+
+
+def asgi_headers(headers):
+    return [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers]
+
+
+def wsgi(application):
+    static = static_files(application)
+
+    def front(environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if path == LIVENESS:
+            start_response("200 OK", ALIVE_HEADERS)
+            return [ALIVE]
+        static_file = static.files.get(path)
+        forwarded_proto = environ.get("HTTP_X_FORWARDED_PROTO")
+        if static_file and may_serve_static(forwarded_proto, environ["wsgi.url_scheme"]):
+            return static.serve(static_file, environ, start_response)
+        return application(environ, start_response)
+
+    return front
+
+
+def asgi(application):
+    static = static_files()
+    alive_headers = asgi_headers(ALIVE_HEADERS)
+
+    async def front(scope, receive, send):
+        if scope["type"] != "http":
+            return await application(scope, receive, send)
+        path = scope["path"]
+        if path == LIVENESS:
+            await send({"type": "http.response.start", "status": 200, "headers": alive_headers})
+            return await send({"type": "http.response.body", "body": ALIVE})
+        static_file = static.files.get(path)
+        if not static_file:
+            return await application(scope, receive, send)
+        # The request headers as WhiteNoise reads them, WSGI-style.
+        headers = {
+            f"HTTP_{name.decode('latin-1').upper().replace('-', '_')}": value.decode("latin-1")
+            for name, value in scope["headers"]
+        }
+        if not may_serve_static(headers.get("HTTP_X_FORWARDED_PROTO"), scope["scheme"]):
+            return await application(scope, receive, send)
+        response = static_file.get_response(scope["method"], headers)
+        await send(
+            {
+                "type": "http.response.start",
+                "status": int(response.status),
+                "headers": asgi_headers(response.headers),
+            }
+        )
+        if response.file is None:
+            return await send({"type": "http.response.body", "body": b""})
+        # Read here rather than in a thread: the files are the image's own, in the page cache, and
+        # a chunk is read faster than the switch to a thread and back.
+        with response.file as file:
+            while chunk := file.read(64 * 1024):
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        return await send({"type": "http.response.body", "body": b""})
+
+    return front
