@@ -9,15 +9,15 @@ import re
 import shlex
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
 from extensions import variants
-from tests.support import CACHE, REPO
+from tests.support import REPO
 from tests.support.git import git
+from tests.support.hooks import run_pre_commit
 from tests.support.images import run_once
 from tests.support.project import virtualenv_for
 from tests.support.services import free_port, has_test_server, missing_service
@@ -71,15 +71,7 @@ def test_project_passes_its_pre_commit_hooks(project_copy):
     require_node()
     git(project_copy, "init", "--quiet")
     git(project_copy, "add", "--all")
-    result = subprocess.run(
-        [sys.executable, "-m", "pre_commit", "run", "--all-files", "--show-diff-on-failure", "--color=never"],
-        cwd=project_copy,
-        env={**os.environ, "PRE_COMMIT_HOME": str(CACHE / "pre-commit")},
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    result = run_pre_commit(project_copy)
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
     # Every hook that has files to check ran: hadolint on the Dockerfile, actionlint on the workflow.
     for hook in ("ruff check", "hadolint (Dockerfile)", "actionlint (GitHub Actions workflows)"):
