@@ -26,8 +26,7 @@ BENCH_IMAGES = TEST_IMAGES.replace("-test-", "-bench-")
 # compilers left in, root. Its python:3 base image ships the compilers and pip; on the slim base the
 # first two RUN lines stand in for them, so, as in the guide, they come before any COPY.
 REFERENCE_DOCKERFILE = """\
-ARG BASE_IMAGE
-FROM ${{BASE_IMAGE}}
+FROM {base}
 RUN apt-get update && apt-get install -y {build_packages}
 RUN python -m venv /venv
 ENV PATH=/venv/bin:$PATH
@@ -52,17 +51,19 @@ def render(destination: Path, database: str, server: str) -> Path:
     return render_project(REPO, destination, project_name="Bench Shop", database=database, server=server)
 
 
-def build(client, context: Path, name: str, buildargs: dict[str, str]) -> str:
-    return build_image(client, context, f"{BENCH_IMAGES}/{name}:latest", buildargs)
+def build(client, context: Path, name: str) -> str:
+    return build_image(client, context, f"{BENCH_IMAGES}/{name}:latest")
 
 
 def reference(project: Path, destination: Path, database: str) -> Path:
-    """A copy of `project` with the guide-style Dockerfile, and the same CMD as the template's."""
+    """A copy of `project` with the guide-style Dockerfile, and the template's base image and CMD."""
     shutil.copytree(project, destination)
     dockerfile = destination / "Dockerfile"
-    cmd = next(line for line in dockerfile.read_text().splitlines() if line.startswith("CMD "))
+    lines = dockerfile.read_text().splitlines()
+    base = next(line.split()[1] for line in lines if line.startswith("FROM "))
+    cmd = next(line for line in lines if line.startswith("CMD "))
     build_packages = " ".join(variants.DATABASES[database].build_packages)
-    dockerfile.write_text(REFERENCE_DOCKERFILE.format(build_packages=build_packages, cmd=cmd))
+    dockerfile.write_text(REFERENCE_DOCKERFILE.format(base=base, build_packages=build_packages, cmd=cmd))
     return destination
 
 

@@ -20,6 +20,7 @@ from bench.markdown import MB
 from tests.support import REPO
 
 RESULTS = REPO / "bench" / "results"
+STAND_IN = ", the stand-in from `scripts/build-offline-base-image`"
 
 
 def render(run: dict) -> tuple[str, list[list[str]]]:
@@ -51,6 +52,7 @@ def document(run: dict, checks: list[list[str]], sections: list[str]) -> str:
         " / ".join(f"{value:.2f}" for value in run["load_average"][when]) for when in ("start", "end")
     )
     base = machine["base_image"]
+    base_origin = STAND_IN if base.get("stand_in") else ""
     revision = f"commit {template['commit']}" + (
         " with uncommitted changes" if template["uncommitted_changes"] else ""
     )
@@ -60,7 +62,10 @@ def document(run: dict, checks: list[list[str]], sections: list[str]) -> str:
         ["OS", f"{machine['os']}, kernel {machine['kernel']}"],
         ["Docker engine", f"{machine['docker']} (classic builder)"],
         ["wrk", machine["wrk"]],
-        ["base image", f"`{base['name']}` ({base['id']}, {base['bytes'] / MB:.0f} MB)"],
+        [
+            "base image",
+            f"`{base['name']}`{base_origin} ({base['id']}, {base['bytes'] / MB:.0f} MB)",
+        ],
         ["template", revision],
         ["load average (1/5/15 min) at start, at end", loads],
     ]

@@ -29,7 +29,7 @@ import docker
 from bench import manifest, session
 from bench.measure import RAW
 from tests.support import REPO
-from tests.support.images import find_base_image
+from tests.support.images import find_base_image, is_stand_in
 
 RESULTS = REPO / "bench" / "results"
 SCHEMA = 1
@@ -55,7 +55,12 @@ def machine(client, base: str) -> dict:
         "kernel": platform.release(),
         "docker": client.version()["Version"],
         "wrk": wrk[1] if len(wrk) > 1 else "unknown",
-        "base_image": {"name": base, "id": image.short_id.split(":")[1], "bytes": image.attrs["Size"]},
+        "base_image": {
+            "name": base,
+            "id": image.short_id.split(":")[1],
+            "bytes": image.attrs["Size"],
+            "stand_in": is_stand_in(client, base),
+        },
     }
 
 

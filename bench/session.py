@@ -71,7 +71,6 @@ class Session:
         self.base = base
         self.work = work
         self.plan = plan
-        self.buildargs = {"BASE_IMAGE": base}
         self._contexts: dict[str, Path] = {}
         self._tags: dict[str, str] = {}
         self._servers: dict[str, services._DatabaseServer] = {}
@@ -93,7 +92,7 @@ class Session:
         return self._tags[name]
 
     def build(self, name: str, context: Path) -> str:
-        return self._image(name, lambda: projects.build(self.client, context, name, self.buildargs))
+        return self._image(name, lambda: projects.build(self.client, context, name))
 
     def project(self, database: str, server: str) -> Path:
         """The template rendered for `database` and `server`."""

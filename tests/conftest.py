@@ -147,7 +147,7 @@ def build(docker_client, base_image):
         if project not in built:
             tag = f"{images.TEST_IMAGES}/{project.name.lower()}:latest"
             try:
-                built[project] = images.build_image(docker_client, project, tag, {"BASE_IMAGE": base_image})
+                built[project] = images.build_image(docker_client, project, tag)
             except images.BuildFailed as error:
                 built[project] = error  # one failed build fails each test of that image, once built
         if isinstance(built[project], images.BuildFailed):

@@ -144,29 +144,31 @@ def sqlite_project(render, tmp_path):
     return shutil.copytree(render(database="sqlite", server="gunicorn"), tmp_path / "project")
 
 
-def build_fails(docker_client, base_image, project: Path) -> str:
+def build_fails(docker_client, project: Path) -> str:
     tag = f"{images.TEST_IMAGES}/lock-{project.parent.name.lower()}:latest"
     with pytest.raises(images.BuildFailed) as failure:
-        images.build_image(docker_client, project, tag, {"BASE_IMAGE": base_image})
+        images.build_image(docker_client, project, tag)
     return str(failure.value)
 
 
-def test_build_stops_naming_a_dependency_missing_from_the_lock(sqlite_project, docker_client, base_image):
+@pytest.mark.usefixtures("base_image")
+def test_build_stops_naming_a_dependency_missing_from_the_lock(sqlite_project, docker_client):
     """The issue's case: the lock lacks a package that a locked one needs (sqlparse, Django's),
     and pip's hash-checking mode refuses to install anything, naming it."""
     lock = sqlite_project / "requirements.txt"
     text = lock.read_text()
     lock.write_text(re.sub(r"(?ms)^sqlparse==.*?(?=^[a-z])", "", text))
-    log = build_fails(docker_client, base_image, sqlite_project)
+    log = build_fails(docker_client, sqlite_project)
     assert "In --require-hashes mode, all requirements must have their versions pinned with ==" in log, log
     assert "sqlparse" in log
 
 
-def test_build_stops_naming_a_requirement_added_without_relocking(sqlite_project, docker_client, base_image):
+@pytest.mark.usefixtures("base_image")
+def test_build_stops_naming_a_requirement_added_without_relocking(sqlite_project, docker_client):
     with (sqlite_project / "requirements.in").open("a") as requirements:
         requirements.write("humanize==4.17.0\n")
     assert "humanize==4.17.0" in lock_problem(str(sqlite_project))
-    log = build_fails(docker_client, base_image, sqlite_project)
+    log = build_fails(docker_client, sqlite_project)
     assert "No matching distribution found for humanize==4.17.0" in log, log
 
 

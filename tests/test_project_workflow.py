@@ -105,6 +105,23 @@ def test_project_workflow_tests_against_the_variants_database_and_smoke_tests_th
     assert jobs["image"]["steps"][-1]["run"].startswith(f"{SMOKE_TEST} ")
 
 
+def test_dependabot_watches_each_place_a_version_is_pinned(project):
+    """Dependabot reads requirements files, literal image names in FROM lines (not an ARG:
+    dependabot/dependabot-core#2057) and the workflows' `uses:` lines, all from the root."""
+    updates = yaml.safe_load((project / ".github" / "dependabot.yml").read_text())["updates"]
+    assert {(update["package-ecosystem"], update["directory"]) for update in updates} == {
+        ("pip", "/"),
+        ("docker", "/"),
+        ("github-actions", "/"),
+    }
+    assert (project / "requirements.in").exists()
+    assert (project / "requirements.txt").exists()
+    base_images = re.findall(r"^FROM (\S+)", (project / "Dockerfile").read_text(), re.MULTILINE)
+    assert base_images
+    assert all(re.fullmatch(r"[a-z]+:[\w.-]+", image) for image in base_images), base_images
+    assert re.search(r"^\s+- uses: ", (project / WORKFLOW).read_text(), re.MULTILINE)
+
+
 def test_smoke_test_script_passes_against_the_built_image(project, build, database, database_url):
     if not shutil.which("docker"):
         missing_service("scripts/smoke-test-image needs the docker command")

@@ -67,11 +67,12 @@ def test_requirements_name_only_the_chosen_driver_and_gateway(render, database, 
 def test_image_facts_follow_the_answers(render, database, server, python_version):
     project = render(database=database, server=server, python_version=python_version)
     dockerfile = (project / "Dockerfile").read_text()
-    assert f"ARG BASE_IMAGE=python:{python_version}-slim" in dockerfile
     assert "CMD " + variants.SERVERS[server].exec_form("example_shop") in dockerfile
     assert "ENTRYPOINT" not in dockerfile
     assert "--mount" not in dockerfile, "the classic builder has no RUN --mount"
-    build_stage, final_stage = dockerfile.split("\nFROM ${BASE_IMAGE}\n")
+    base_images = re.findall(r"^FROM (\S+)", dockerfile, flags=re.MULTILINE)
+    assert base_images == [f"python:{python_version}-slim"] * 2, "named where Dependabot reads it"
+    build_stage, final_stage = dockerfile.split(f"\nFROM python:{python_version}-slim\n")
     for package in variants.DATABASES[database].build_packages:
         assert package in build_stage
         assert package not in final_stage

@@ -31,7 +31,7 @@ def measure(bench: session.Session) -> dict:
             for name, context in contexts.items():
                 projects.touch_code(context)
                 started = time.monotonic()
-                tag = projects.build(bench.client, context, f"{name}-rebuild", bench.buildargs)
+                tag = projects.build(bench.client, context, f"{name}-rebuild")
                 seconds[name].append(round(time.monotonic() - started, 2))
                 bench.client.images.remove(tag)
                 print(f"  {name}: {seconds[name][-1]:.1f} s", flush=True)

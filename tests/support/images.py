@@ -19,32 +19,39 @@ from tests.support.services import free_port
 
 # Test images are named per checkout: test runs of two checkouts may build at the same time.
 TEST_IMAGES = f"django-template-test-{hashlib.sha256(bytes(REPO)).hexdigest()[:8]}"
+# The label scripts/build-offline-base-image puts on the stand-in base image it builds.
+STAND_IN_LABEL = "base-image-recipe"
 
 
 def find_base_image(client) -> str:
-    """The official python image where it is present or a registry serves it; otherwise a
-    stand-in built from Debian packages by scripts/build-offline-base-image."""
-    official = f"python:{variants.DEFAULT_PYTHON_VERSION}-slim"
+    """The image the generated Dockerfile builds FROM, python:X-slim: the official one where it is
+    present or a registry serves it; otherwise a stand-in of the same name, built from Debian
+    packages by scripts/build-offline-base-image (labelled base-image-recipe)."""
+    name = f"python:{variants.DEFAULT_PYTHON_VERSION}-slim"
     try:
-        client.images.get(official)
-        return official
+        if STAND_IN_LABEL not in (client.images.get(name).labels or {}):
+            return name
     except docker.errors.ImageNotFound:
         pass
     try:
-        client.images.pull(official)
-        return official
+        client.images.pull(name)
+        return name
     except docker.errors.APIError:
         pass
     script = REPO / "scripts" / "build-offline-base-image"
-    result = subprocess.run([script], capture_output=True, text=True, timeout=900, check=True)
-    return result.stdout.split()[-1]
+    subprocess.run([script, name], capture_output=True, text=True, timeout=900, check=True)
+    return name
+
+
+def is_stand_in(client, name: str) -> bool:
+    return STAND_IN_LABEL in (client.images.get(name).labels or {})
 
 
 class BuildFailed(Exception):
     pass
 
 
-def build_image(client, context: Path, tag: str, buildargs: dict[str, str]) -> str:
+def build_image(client, context: Path, tag: str, buildargs: dict[str, str] | None = None) -> str:
     """Build with the classic builder, as the Docker SDK does; the log tail explains a failure."""
     log = []
     for chunk in client.api.build(
