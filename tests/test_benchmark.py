@@ -15,6 +15,7 @@ import sys
 from numbers import Real
 
 from bench import manifest, session, targets
+from bench.figures import database_page
 from extensions import variants
 from tests.support import REPO
 from tests.support.services import has_test_server, missing_service, server_class_for
@@ -69,6 +70,12 @@ def test_quick_benchmark_measures_every_figure_and_the_report_renders_it(docker_
         "connection_reuse": set(),
         "granian": set(),
     }
+    pages = run["figures"]["database_page"]["data"]["rows"]
+    assert all(
+        set(cell) == {"bare Django", database_page.SYNC_MIDDLEWARE, "project"}
+        for servers in pages.values()
+        for cell in servers.values()
+    )
     reuse = run["figures"]["connection_reuse"]["data"]["rows"]
     assert {f"{database} {server}" for database in reuse for server in reuse[database]} == cells
     assert all(

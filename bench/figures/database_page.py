@@ -17,6 +17,8 @@ TARGET = [
 ]
 PATH = "/page/"
 ROWS = 20  # bench/page/bench_page/views.py
+# The probe of a miss's limit: the bare Django with one no-op, sync-only middleware.
+SYNC_MIDDLEWARE = "bare Django + 1 sync middleware"
 
 
 def measure(bench: session.Session) -> dict:
@@ -27,11 +29,12 @@ def measure(bench: session.Session) -> dict:
             url, volumes = bench.page_database(database, server)
             env = session.app_env(DATABASE_URL=url)
             cell = {}
-            for label, image in (
-                ("bare Django", bench.bare_page_image(database, server)),
-                ("project", bench.page_image(database, server)),
+            for label, image, probe in (
+                ("bare Django", bench.bare_page_image(database, server), {}),
+                (SYNC_MIDDLEWARE, bench.bare_page_image(database, server), {"BENCH_SYNC_MIDDLEWARE": "1"}),
+                ("project", bench.page_image(database, server), {}),
             ):
-                with serving(bench.client, image, env, volumes) as app:
+                with serving(bench.client, image, {**env, **probe}, volumes) as app:
                     check_page(app)
                     name = f"page {database} {server} {label}"
                     cell[label] = load(
@@ -79,6 +82,11 @@ def render(figure: dict, verdicts: dict[str, str]) -> markdown.Rendered:
         for server, cell in servers.items():
             bare, project, name = cell["bare Django"], cell["project"], f"{database} {server}"
             table.append([database, server, "bare Django", *markdown.load_cells(bare), "baseline", ""])
+            probe = cell[SYNC_MIDDLEWARE]
+            probe_ratio = probe["requests_per_second"] / bare["requests_per_second"]
+            table.append(
+                [database, server, SYNC_MIDDLEWARE, *markdown.load_cells(probe), f"{probe_ratio:.2f}×", ""]
+            )
             table.append(
                 [
                     database,
@@ -99,7 +107,8 @@ def render(figure: dict, verdicts: dict[str, str]) -> markdown.Rendered:
             cost = (
                 f"median latency {markdown.ms(project['p50'])} ms against the bare Django's "
                 f"{markdown.ms(bare['p50'])} ms: the project's settings and middleware add "
-                f"{project['p50'] - bare['p50']:.2f} ms a request"
+                f"{project['p50'] - bare['p50']:.2f} ms a request; one no-op sync-only middleware "
+                f"alone takes the bare Django to {probe_ratio:.2f}×"
             )
             errors = f"; the bare Django had errors too: {markdown.errors(bare)}" if bare["errors"] else ""
             rendered.limits[name] = cost + errors
@@ -111,8 +120,13 @@ def render(figure: dict, verdicts: dict[str, str]) -> markdown.Rendered:
         "middleware, requested as through the platform's TLS proxy (`X-Forwarded-Proto: https`). The "
         "bare Django (`bench/bare_page/`) is the same image with no middleware, no context processors "
         "and only that app, using the project's own `DATABASES` (same URL, options and connection "
-        "policy). PostgreSQL and MariaDB run on the host, SQLite on a Docker volume; each pair shares "
-        f"one database. `wrk --latency -t2 -c{data['connections']} -d{data['load_seconds']}s`"
+        "policy). Between them, the probe of what limits a miss: the bare Django with one middleware "
+        "that does nothing and is sync only, as the project's are. Under ASGI, Django runs a sync "
+        "middleware chain in a thread, returns to the event loop for the view and runs the view in a "
+        "thread again: one thread round trip more a request than with no middleware, whatever the "
+        "middleware does. PostgreSQL and MariaDB run on the host, SQLite on a Docker volume; the "
+        "three apps of a cell share one database. "
+        f"`wrk --latency -t2 -c{data['connections']} -d{data['load_seconds']}s`"
         + (f" after {data['warmup_seconds']} s of the same, not counted" if data["warmup_seconds"] else "")
         + ", `WEB_CONCURRENCY=2`.",
         (["database", "gateway", "app", *markdown.LOAD_HEADERS, "req/s vs bare", "verdict"], table),
