@@ -51,8 +51,8 @@ def render(destination: Path, database: str, server: str) -> Path:
     return render_project(REPO, destination, project_name="Bench Shop", database=database, server=server)
 
 
-def build(client, context: Path, name: str) -> str:
-    return build_image(client, context, f"{BENCH_IMAGES}/{name}:latest")
+def build(client, context: Path, name: str, buildargs: dict[str, str] | None = None) -> str:
+    return build_image(client, context, f"{BENCH_IMAGES}/{name}:latest", buildargs)
 
 
 def reference(project: Path, destination: Path, database: str) -> Path:
