@@ -29,7 +29,7 @@ def find_base_image(client) -> str:
     packages by scripts/build-offline-base-image (labelled base-image-recipe)."""
     name = f"python:{variants.DEFAULT_PYTHON_VERSION}-slim"
     try:
-        if STAND_IN_LABEL not in (client.images.get(name).labels or {}):
+        if not is_stand_in(client, name):
             return name
     except docker.errors.ImageNotFound:
         pass
