@@ -4,9 +4,11 @@ serving the same view (bench/bare_page/) on the same gateway, database and worke
 
 from __future__ import annotations
 
+from contextlib import ExitStack
+
 import requests
 
-from bench import markdown, session
+from bench import markdown, session, wrk
 from bench.measure import LOAD_CONNECTIONS, PROXIED, load, serving
 from bench.targets import NO_ERRORS, at_least
 
@@ -28,19 +30,17 @@ def measure(bench: session.Session) -> dict:
         for server in session.SERVERS:
             url, volumes = bench.page_database(database, server)
             env = session.app_env(DATABASE_URL=url)
-            cell = {}
-            for label, image, probe in (
-                ("bare Django", bench.bare_page_image(database, server), {}),
-                (SYNC_MIDDLEWARE, bench.bare_page_image(database, server), {"BENCH_SYNC_MIDDLEWARE": "1"}),
-                ("project", bench.page_image(database, server), {}),
-            ):
-                with serving(bench.client, image, {**env, **probe}, volumes) as app:
-                    check_page(app)
-                    name = f"page {database} {server} {label}"
-                    cell[label] = load(
-                        app, PATH, name, bench.plan.load_seconds, warmup=bench.plan.warmup_seconds
-                    )
-            rows[database][server] = cell
+            apps = {
+                "bare Django": (bench.bare_page_image(database, server), {}),
+                SYNC_MIDDLEWARE: (bench.bare_page_image(database, server), {"BENCH_SYNC_MIDDLEWARE": "1"}),
+                "project": (bench.page_image(database, server), {}),
+            }
+            with ExitStack() as stack:
+                serving_apps = {
+                    label: stack.enter_context(serving(bench.client, image, {**env, **probe}, volumes))
+                    for label, (image, probe) in apps.items()
+                }
+                rows[database][server] = cell = interleaved(bench, f"page {database} {server}", serving_apps)
             checks.append(
                 {
                     "name": f"{database} {server}",
@@ -59,6 +59,43 @@ def measure(bench: session.Session) -> dict:
         "rows": rows,
     }
     return {"checks": checks, "data": data}
+
+
+def interleaved(bench: session.Session, name: str, apps: dict) -> dict:
+    """Each app of a cell loaded for half the load time twice, in the order A B C C B A, all of
+    them serving throughout: a drift in the machine's speed during the cell then weighs on every
+    app alike, where one run each would give it to whichever ran last. Each app's row adds up its
+    two runs: requests/s over both, the errors of both, each latency percentile the mean of the
+    two runs' (wrk reports no histogram to merge)."""
+    runs = {label: [] for label in apps}
+    for app in apps.values():
+        check_page(app)
+        if bench.plan.warmup_seconds:
+            wrk.run(app.url(PATH), LOAD_CONNECTIONS, bench.plan.warmup_seconds, PROXIED)
+    half = max(1, bench.plan.load_seconds // 2)
+    for round_number, label in enumerate([*apps, *reversed(apps)], start=1):
+        runs[label].append(load(apps[label], PATH, f"{name} {label} run {round_number}", half))
+    return {label: merged(rows) for label, rows in runs.items()}
+
+
+def merged(rows: list[dict]) -> dict:
+    """One row standing for several wrk runs of one app (see interleaved)."""
+    seconds = sum(row["seconds"] for row in rows)
+    requests = sum(row["requests"] for row in rows)
+    socket_errors = {
+        kind: sum(row["socket_errors"][kind] for row in rows) for kind in rows[0]["socket_errors"]
+    }
+    return {
+        **rows[-1],
+        "seconds": seconds,
+        "runs": len(rows),
+        "requests": requests,
+        "requests_per_second": round(requests / seconds, 2),
+        **{p: round(sum(row[p] for row in rows) / len(rows), 3) for p in ("p50", "p90", "p99")},
+        "bad_status": sum(row["bad_status"] for row in rows),
+        "socket_errors": socket_errors,
+        "errors": sum(row["errors"] for row in rows),
+    }
 
 
 def check_page(app) -> None:
@@ -125,9 +162,12 @@ def render(figure: dict, verdicts: dict[str, str]) -> markdown.Rendered:
         "middleware chain in a thread, returns to the event loop for the view and runs the view in a "
         "thread again: one thread round trip more a request than with no middleware, whatever the "
         "middleware does. PostgreSQL and MariaDB run on the host, SQLite on a Docker volume; the "
-        "three apps of a cell share one database. "
-        f"`wrk --latency -t2 -c{data['connections']} -d{data['load_seconds']}s`"
-        + (f" after {data['warmup_seconds']} s of the same, not counted" if data["warmup_seconds"] else "")
+        "three apps of a cell share one database and serve at the same time. Each app is loaded twice "
+        "for half the time, in the order bare, probe, project, project, probe, bare, so that a drift "
+        "in the machine's speed weighs on all three alike; its row adds up both runs (req/s over "
+        "both, each latency percentile the mean of the two). "
+        f"`wrk --latency -t2 -c{data['connections']} -d{data['load_seconds'] // 2}s` twice"
+        + (f", after {data['warmup_seconds']} s of the same, not counted" if data["warmup_seconds"] else "")
         + ", `WEB_CONCURRENCY=2`.",
         (["database", "gateway", "app", *markdown.LOAD_HEADERS, "req/s vs bare", "verdict"], table),
     )
