@@ -144,11 +144,42 @@ def granian(project: Path, destination: Path, interface: str, version: str) -> P
     with (destination / "requirements.in").open("a") as requirements:
         requirements.write(f"granian=={version}\n")
     relock(destination)
-    dockerfile = destination / "Dockerfile"
-    cmd = next(line for line in dockerfile.read_text().splitlines() if line.startswith("CMD "))
-    command = GRANIAN_COMMAND.format(slug=SLUG, interface=interface)
-    replace(dockerfile, cmd, "CMD " + json.dumps(["python", "-m", f"{SLUG}.drain", "sh", "-c", command]))
+    set_command(destination, GRANIAN_COMMAND.format(slug=SLUG, interface=interface))
     return destination
+
+
+def without_import_check(project: Path, destination: Path) -> Path:
+    """A copy of the uvicorn `project` whose command starts uvicorn without importing the app first."""
+    shutil.copytree(project, destination)
+    check = variants.UVICORN_IMPORT_CHECK.format(slug=SLUG) + " && "
+    replace(destination / "Dockerfile", check, "")
+    return destination
+
+
+# Django's docs' other way to run uvicorn: gunicorn's master with uvicorn's worker class. Like the
+# template's gunicorn, it imports the app once in the master (--preload) and forks the workers.
+GUNICORN_UVICORN_WORKER_COMMAND = (
+    "python -m {slug}.environment && exec gunicorn --preload --no-control-socket"
+    ' --worker-class=uvicorn_worker.UvicornWorker --bind="$LISTEN_ADDRESS:$PORT"'
+    " --forwarded-allow-ips='*' {slug}.asgi:application"
+)
+
+
+def gunicorn_uvicorn_worker(project: Path, destination: Path, versions: dict[str, str]) -> Path:
+    """A copy of the uvicorn `project` served by gunicorn with uvicorn's worker class."""
+    shutil.copytree(project, destination)
+    with (destination / "requirements.in").open("a") as requirements:
+        requirements.writelines(f"{name}=={version}\n" for name, version in versions.items())
+    relock(destination)
+    set_command(destination, GUNICORN_UVICORN_WORKER_COMMAND.format(slug=SLUG))
+    return destination
+
+
+def set_command(project: Path, command: str) -> None:
+    """The project's image runs `command` (a shell line) under its drain.py, as the template's do."""
+    dockerfile = project / "Dockerfile"
+    cmd = next(line for line in dockerfile.read_text().splitlines() if line.startswith("CMD "))
+    replace(dockerfile, cmd, "CMD " + json.dumps(["python", "-m", f"{SLUG}.drain", "sh", "-c", command]))
 
 
 def relock(project: Path) -> None:

@@ -21,6 +21,7 @@ SERVERS = tuple(variants.SERVERS)
 SERVESTATIC_VERSION = "4.4.0"
 GRANIAN_VERSION = "2.8.9"
 GRANIAN_BASIS = {"wsgi": "gunicorn", "asgi": "uvicorn"}
+UVICORN_WORKER_VERSIONS = {"gunicorn": "27.0.1", "uvicorn-worker": "0.4.0"}
 
 
 @dataclass(frozen=True)
@@ -148,6 +149,24 @@ class Session:
         name = f"granian-{interface}-{database}"
         context = self._context(
             name, lambda path: projects.granian(project, path, interface, GRANIAN_VERSION)
+        )
+        return self.build(name, context)
+
+    def uvicorn_without_import_check_image(self) -> str:
+        """The DATABASE uvicorn image, its command without the import check."""
+        project = self.project(DATABASE, "uvicorn")
+        context = self._context(
+            "uvicorn-without-import-check", lambda path: projects.without_import_check(project, path)
+        )
+        return self.build("uvicorn-without-import-check", context)
+
+    def gunicorn_uvicorn_worker_image(self, page: bool = False) -> str:
+        """The DATABASE uvicorn image (with the page, if `page`) served by gunicorn's master with
+        uvicorn's worker class instead."""
+        project = self.page_project(DATABASE, "uvicorn") if page else self.project(DATABASE, "uvicorn")
+        name = "gunicorn-uvicorn-worker" + "-page" * page
+        context = self._context(
+            name, lambda path: projects.gunicorn_uvicorn_worker(project, path, UVICORN_WORKER_VERSIONS)
         )
         return self.build(name, context)
 

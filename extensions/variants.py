@@ -172,6 +172,12 @@ DATABASES: dict[str, Database] = {
     ),
 }
 
+# uvicorn spawns its workers (each imports the app itself) and respawns one that fails to import
+# the app forever, so the command imports it once first: a broken configuration then stops the
+# container with its one-line reason. It costs one import of Django at each start
+# (docs/benchmark.md measures the start without it).
+UVICORN_IMPORT_CHECK = "python -c 'import {slug}.asgi'"
+
 SERVERS: dict[str, Server] = {
     "gunicorn": Server(
         name="gunicorn",
@@ -197,14 +203,13 @@ SERVERS: dict[str, Server] = {
         name="uvicorn",
         label="Uvicorn (ASGI)",
         requirements=("uvicorn==0.54.0", "uvloop==0.23.0", "httptools==0.9.0"),
-        # uvicorn respawns a worker that fails to import the app forever, so import it once
-        # first: a broken configuration then stops the container with its one-line reason.
         command=(
             "sh",
             "-c",
             (
-                "python -m {slug}.environment && python -c 'import {slug}.asgi'"
-                ' && exec uvicorn {slug}.asgi:application --host="$LISTEN_ADDRESS" --port="$PORT"'
+                "python -m {slug}.environment && "
+                + UVICORN_IMPORT_CHECK
+                + ' && exec uvicorn {slug}.asgi:application --host="$LISTEN_ADDRESS" --port="$PORT"'
                 " --proxy-headers --forwarded-allow-ips='*' --no-server-header --lifespan=off"
                 " --timeout-graceful-shutdown={shutdown_timeout}"
             ),

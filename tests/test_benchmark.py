@@ -15,7 +15,8 @@ import sys
 from numbers import Real
 
 from bench import manifest, session, targets
-from bench.figures import database_page
+from bench.figures import cold_start, database_page
+from bench.figures import granian as granian_figure
 from extensions import variants
 from tests.support import REPO
 from tests.support.services import has_test_server, missing_service, server_class_for
@@ -81,8 +82,19 @@ def test_quick_benchmark_measures_every_figure_and_the_report_renders_it(docker_
     assert all(
         {"new", "persistent"} <= set(modes) for servers in reuse.values() for modes in servers.values()
     )
+    # Each app of a cell loaded twice, interleaved with the others.
+    assert all(
+        row["runs"] == 2 for servers in pages.values() for cell in servers.values() for row in cell.values()
+    )
     granian = run["figures"]["granian"]["data"]["rows"]
-    assert set(granian) == {*variants.SERVERS, "granian (WSGI)", "granian (ASGI)"}
+    assert set(granian) == {
+        *variants.SERVERS,
+        "granian (WSGI)",
+        "granian (ASGI)",
+        granian_figure.UVICORN_WORKER,
+    }
+    starts = run["figures"]["cold_start"]["data"]["seconds"]
+    assert set(cold_start.UVICORN_ALTERNATIVES) <= set(starts)
     # Memory per worker beside every throughput row (WEB_CONCURRENCY=2).
     for server, rows in run["figures"]["throughput"]["data"]["rows"].items():
         for label, row in rows.items():

@@ -1,6 +1,6 @@
-"""Granian, a fourth gateway, on the database-backed page: its WSGI and ASGI interfaces against the
-template's three gateways, measured back to back. No target: the template would add it only if
-it served this page faster than all three."""
+"""Other gateways on the database-backed page: Granian's WSGI and ASGI interfaces, and gunicorn
+with uvicorn's worker class, against the template's three gateways, measured back to back. No
+target: the template would add one only if it served this page faster than all three."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ from bench import markdown, session
 from bench.figures.database_page import PATH, check_page
 from bench.measure import LOAD_CONNECTIONS, load, serving
 
-TITLE = "A fourth gateway? Granian on the database-backed page"
+TITLE = "A fourth gateway? Granian, and gunicorn with uvicorn's worker, on the database-backed page"
 TARGET = None
 # What a fourth gateway would have to beat the fastest of the three by: less is within the
 # run-to-run spread of this page on a shared machine.
 ENOUGH = 1.1
+UVICORN_WORKER = "gunicorn + uvicorn worker (ASGI)"
 
 
 def measure(bench: session.Session) -> dict:
@@ -21,6 +22,7 @@ def measure(bench: session.Session) -> dict:
     images = {server: (bench.page_image(database, server), server) for server in session.SERVERS}
     for interface, basis in session.GRANIAN_BASIS.items():
         images[f"granian ({interface.upper()})"] = (bench.granian_page_image(database, interface), basis)
+    images[UVICORN_WORKER] = (bench.gunicorn_uvicorn_worker_image(page=True), "uvicorn")
     rows = {}
     for gateway, (image, basis) in images.items():
         url, volumes = bench.page_database(database, basis)
@@ -36,6 +38,7 @@ def measure(bench: session.Session) -> dict:
         print(f"  {gateway}: {rows[gateway]['requests_per_second']:.0f} req/s", flush=True)
     data = {
         "granian_version": session.GRANIAN_VERSION,
+        "uvicorn_worker_version": session.UVICORN_WORKER_VERSIONS["uvicorn-worker"],
         "database": database,
         "load_seconds": bench.plan.load_seconds,
         "warmup_seconds": bench.plan.warmup_seconds,
@@ -52,9 +55,9 @@ def render(figure: dict, verdicts: dict[str, str]) -> markdown.Rendered:
     ours = markdown.fastest({name: row for name, row in rows.items() if name in session.SERVERS})
     margin = rows[best]["requests_per_second"] / rows[ours]["requests_per_second"]
     verdict = (
-        f"Granian is {margin:.2f}× {ours}: enough to make it a candidate for a fourth gateway."
+        f"{best} is {margin:.2f}× {ours}: enough to make it a candidate for a fourth gateway."
         if margin >= ENOUGH
-        else f"Granian is not {ENOUGH}× the fastest of the three ({ours}): the template leaves it out."
+        else f"None is {ENOUGH}× the fastest of the three ({ours}): the template leaves them out."
     )
     finding = (
         f"Fastest: **{best}**, {rows[best]['requests_per_second']:.0f} req/s; "
@@ -67,7 +70,9 @@ def render(figure: dict, verdicts: dict[str, str]) -> markdown.Rendered:
             f"The database-backed page of the figure above on {data['database']}, served by each of "
             f"the template's gateways and by `granian=={data['granian_version']}` (`--interface wsgi` "
             "and `--interface asgi`, its other settings at their defaults, in a copy of the gunicorn "
-            "and the uvicorn image respectively, so with their connection policies), one after the other. "
+            "and the uvicorn image respectively, so with their connection policies), and by gunicorn "
+            f"with uvicorn's worker class (`uvicorn-worker=={data['uvicorn_worker_version']}`, "
+            "`--preload`, in a copy of the uvicorn image), one after the other. "
             f"`wrk --latency -t2 -c{data['connections']} -d{data['load_seconds']}s`"
             + (
                 f" after {data['warmup_seconds']} s of the same, not counted"
@@ -80,5 +85,11 @@ def render(figure: dict, verdicts: dict[str, str]) -> markdown.Rendered:
                 [[name, *markdown.load_cells(row)] for name, row in rows.items()],
             ),
         ),
-        summary=[("a fourth gateway: Granian on the database-backed page", finding.replace("**", ""), "")],
+        summary=[
+            (
+                "a fourth gateway: Granian, gunicorn + uvicorn worker, on the page",
+                finding.replace("**", ""),
+                "",
+            )
+        ],
     )
