@@ -111,6 +111,9 @@ from bench_page.connections import connections  # noqa: E402
 
 INSTALLED_APPS += ["bench_page"]
 DATABASES["default"] = connections(DATABASES["default"])
+# The probe of what the middleware costs: the project with only the one that sets Content-Length.
+if env.boolean("BENCH_COMMON_MIDDLEWARE_ONLY", default=False):
+    MIDDLEWARE = ["django.middleware.common.CommonMiddleware"]
 """
 PAGE_URLS = """
 from bench_page.views import page  # noqa: E402

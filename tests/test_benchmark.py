@@ -73,7 +73,7 @@ def test_quick_benchmark_measures_every_figure_and_the_report_renders_it(docker_
     }
     pages = run["figures"]["database_page"]["data"]["rows"]
     assert all(
-        set(cell) == {"bare Django", database_page.SYNC_MIDDLEWARE, "project"}
+        set(cell) == {"bare Django", *database_page.PROBES, "project"}
         for servers in pages.values()
         for cell in servers.values()
     )

@@ -21,6 +21,10 @@ PATH = "/page/"
 ROWS = 20  # bench/page/bench_page/views.py
 # The probe of a miss's limit: the bare Django with one no-op, sync-only middleware.
 SYNC_MIDDLEWARE = "bare Django + 1 sync middleware"
+# And of what the project's middleware takes of it: the project with only CommonMiddleware (which
+# sets the Content-Length keep-alive needs).
+COMMON_MIDDLEWARE_ONLY = "project, CommonMiddleware only"
+PROBES = (SYNC_MIDDLEWARE, COMMON_MIDDLEWARE_ONLY)
 
 
 def measure(bench: session.Session) -> dict:
@@ -33,6 +37,10 @@ def measure(bench: session.Session) -> dict:
             apps = {
                 "bare Django": (bench.bare_page_image(database, server), {}),
                 SYNC_MIDDLEWARE: (bench.bare_page_image(database, server), {"BENCH_SYNC_MIDDLEWARE": "1"}),
+                COMMON_MIDDLEWARE_ONLY: (
+                    bench.page_image(database, server),
+                    {"BENCH_COMMON_MIDDLEWARE_ONLY": "1"},
+                ),
                 "project": (bench.page_image(database, server), {}),
             }
             with ExitStack() as stack:
@@ -62,7 +70,7 @@ def measure(bench: session.Session) -> dict:
 
 
 def interleaved(bench: session.Session, name: str, apps: dict) -> dict:
-    """Each app of a cell loaded for half the load time twice, in the order A B C C B A, all of
+    """Each app of a cell loaded for half the load time twice, in the order A B C D D C B A, all of
     them serving throughout: a drift in the machine's speed during the cell then weighs on every
     app alike, where one run each would give it to whichever ran last. Each app's row adds up its
     two runs: requests/s over both, the errors of both, each latency percentile the mean of the
@@ -119,11 +127,13 @@ def render(figure: dict, verdicts: dict[str, str]) -> markdown.Rendered:
         for server, cell in servers.items():
             bare, project, name = cell["bare Django"], cell["project"], f"{database} {server}"
             table.append([database, server, "bare Django", *markdown.load_cells(bare), "baseline", ""])
-            probe = cell[SYNC_MIDDLEWARE]
-            probe_ratio = probe["requests_per_second"] / bare["requests_per_second"]
-            table.append(
-                [database, server, SYNC_MIDDLEWARE, *markdown.load_cells(probe), f"{probe_ratio:.2f}×", ""]
-            )
+            probes = {
+                label: cell[label]["requests_per_second"] / bare["requests_per_second"] for label in PROBES
+            }
+            for label, probe_ratio in probes.items():
+                table.append(
+                    [database, server, label, *markdown.load_cells(cell[label]), f"{probe_ratio:.2f}×", ""]
+                )
             table.append(
                 [
                     database,
@@ -145,7 +155,8 @@ def render(figure: dict, verdicts: dict[str, str]) -> markdown.Rendered:
                 f"median latency {markdown.ms(project['p50'])} ms against the bare Django's "
                 f"{markdown.ms(bare['p50'])} ms: the project's settings and middleware add "
                 f"{project['p50'] - bare['p50']:.2f} ms a request; one no-op sync-only middleware "
-                f"alone takes the bare Django to {probe_ratio:.2f}×"
+                f"alone takes the bare Django to {probes[SYNC_MIDDLEWARE]:.2f}×, the project with only "
+                f"CommonMiddleware serves {probes[COMMON_MIDDLEWARE_ONLY]:.2f}×"
             )
             errors = f"; the bare Django had errors too: {markdown.errors(bare)}" if bare["errors"] else ""
             rendered.limits[name] = cost + errors
@@ -157,15 +168,17 @@ def render(figure: dict, verdicts: dict[str, str]) -> markdown.Rendered:
         "middleware, requested as through the platform's TLS proxy (`X-Forwarded-Proto: https`). The "
         "bare Django (`bench/bare_page/`) is the same image with no middleware, no context processors "
         "and only that app, using the project's own `DATABASES` (same URL, options and connection "
-        "policy). Between them, the probe of what limits a miss: the bare Django with one middleware "
-        "that does nothing and is sync only, as the project's are. Under ASGI, Django runs a sync "
+        "policy). Between them, two probes of what limits a miss. The bare Django with one middleware "
+        "that does nothing and is sync only, as the project's are: under ASGI, Django runs a sync "
         "middleware chain in a thread, returns to the event loop for the view and runs the view in a "
-        "thread again: one thread round trip more a request than with no middleware, whatever the "
-        "middleware does. PostgreSQL and MariaDB run on the host, SQLite on a Docker volume; the "
-        "three apps of a cell share one database and serve at the same time. Each app is loaded twice "
-        "for half the time, in the order bare, probe, project, project, probe, bare, so that a drift "
-        "in the machine's speed weighs on all three alike; its row adds up both runs (req/s over "
-        "both, each latency percentile the mean of the two). "
+        "thread again, one thread round trip more a request than with no middleware, whatever the "
+        "middleware does. And the project with only `CommonMiddleware` (which sets the "
+        "`Content-Length` keep-alive needs): the gap from it to the project is what the rest of the "
+        "project's middleware costs. PostgreSQL and MariaDB run on the host, SQLite on a Docker "
+        "volume; the four apps of a cell share one database and serve at the same time. Each app is "
+        "loaded twice for half the time, in the order bare, probes, project, project, probes in "
+        "reverse, bare, so that a drift in the machine's speed weighs on all four alike; its row "
+        "adds up both runs (req/s over both, each latency percentile the mean of the two). "
         f"`wrk --latency -t2 -c{data['connections']} -d{data['load_seconds'] // 2}s` twice"
         + (f", after {data['warmup_seconds']} s of the same, not counted" if data["warmup_seconds"] else "")
         + ", `WEB_CONCURRENCY=2`.",
