@@ -19,7 +19,7 @@ from tests.support import REPO
 from tests.support.git import git
 from tests.support.hooks import run_pre_commit
 from tests.support.images import run_once
-from tests.support.project import virtualenv_for
+from tests.support.project import readme_virtualenv
 from tests.support.services import free_port, has_test_server, missing_service
 
 SMOKE_TEST = Path("scripts") / "smoke-test-image"
@@ -50,7 +50,7 @@ def project_copy(project, tmp_path):
 def test_project_test_suite_passes_on_the_host_against_the_real_database(
     project_copy, database, database_url, tmp_path
 ):
-    venv = virtualenv_for(project_copy / "requirements.txt", project_copy / "requirements-dev.txt")
+    venv = readme_virtualenv(project_copy)
     # SQLite's test database is in memory; the URL only has to name a file the host can create.
     url = database_url if has_test_server(database) else f"sqlite:///{tmp_path / 'db.sqlite3'}"
     result = subprocess.run(
