@@ -172,19 +172,14 @@ DATABASES: dict[str, Database] = {
     ),
 }
 
-# uvicorn spawns its workers (each imports the app itself) and respawns one that fails to import
-# the app forever, so the command imports it once first: a broken configuration then stops the
-# container with its one-line reason. It costs one import of Django at each start
-# (docs/benchmark.md measures the start without it).
-UVICORN_IMPORT_CHECK = "python -c 'import {slug}.asgi'"
-
 SERVERS: dict[str, Server] = {
     "gunicorn": Server(
         name="gunicorn",
         label="Gunicorn (WSGI)",
         requirements=("gunicorn==27.0.1",),
-        # Each command first checks the variables the gateway reads itself (PORT, WEB_CONCURRENCY):
-        # gunicorn, for one, reads WEB_CONCURRENCY as it starts and answers "abc" with a traceback.
+        # Each command first runs {slug}.environment, which checks the variables the gateway reads
+        # itself (PORT, WEB_CONCURRENCY) and imports the settings, which read the others: gunicorn,
+        # for one, reads WEB_CONCURRENCY as it starts and answers "abc" with a traceback.
         # No control socket for gunicornc: its default place, ~/.gunicorn, is in the read-only code
         # directory. (A flag, not the config file: upgrades keep the user's config file as it was.)
         command=(
@@ -203,13 +198,16 @@ SERVERS: dict[str, Server] = {
         name="uvicorn",
         label="Uvicorn (ASGI)",
         requirements=("uvicorn==0.54.0", "uvloop==0.23.0", "httptools==0.9.0"),
+        # uvicorn restarts a worker that fails to import the app, forever: a bad configuration
+        # stops the container in {slug}.environment instead, before the workers start. (Importing
+        # the whole app there too cost 0.5-0.8 s of every start, docs/benchmark.md; an error in the
+        # code itself fails scripts/smoke-test-image, before any deploy.)
         command=(
             "sh",
             "-c",
             (
-                "python -m {slug}.environment && "
-                + UVICORN_IMPORT_CHECK
-                + ' && exec uvicorn {slug}.asgi:application --host="$LISTEN_ADDRESS" --port="$PORT"'
+                "python -m {slug}.environment"
+                ' && exec uvicorn {slug}.asgi:application --host="$LISTEN_ADDRESS" --port="$PORT"'
                 " --proxy-headers --forwarded-allow-ips='*' --no-server-header --lifespan=off"
                 " --timeout-graceful-shutdown={shutdown_timeout}"
             ),

@@ -412,9 +412,19 @@ def test_settings_take_the_value_exactly_or_refuse_it_in_one_line(case, settings
             assert dig(outcome["settings"], dotted) == value, dotted
 
 
-@pytest.mark.parametrize("case", [case_param(c) for c in GATEWAY_CASES])
-def test_gateway_variables_are_checked_before_the_gateway_starts(case, render):
-    result = run_gateway_check(Manage(render()), SLUG, case.env)
+# What the image's CMD has besides the case's variables (the default database's).
+IMAGE_BASE = {
+    "DATABASE_URL": variants.DATABASES[DEFAULT].local_database_url,
+    "DEFAULT_STORAGE_DSN": "file:///data/media/",
+}
+# The settings' refusals, tried in the environment check too: it imports the settings before any
+# gateway starts (uvicorn's workers would otherwise fail on them one after another, forever).
+SETTINGS_REFUSALS = [c for c in CASES if isinstance(c.expected, Refused) and not c.gateway and not c.database]
+
+
+@pytest.mark.parametrize("case", [case_param(c) for c in GATEWAY_CASES + SETTINGS_REFUSALS])
+def test_the_environment_check_refuses_before_the_gateway_starts(case, render):
+    result = run_gateway_check(Manage(render()), SLUG, production_env(**{**IMAGE_BASE, **case.env}))
     if isinstance(case.expected, Refused):
         assert result.returncode != 0
         assert_one_line_refusal(result.stderr.strip(), case.expected)
@@ -432,12 +442,8 @@ def test_image_refuses_every_bad_value_with_a_last_line_naming_it(server, render
     """Each refusal, as the image's CMD under this gateway (on the default database's image)."""
     image = build(render(database=DEFAULT, server=server))
     refused = [c for c in CASES if isinstance(c.expected, Refused) and (c.database or DEFAULT) == DEFAULT]
-    base = {
-        "DATABASE_URL": variants.DATABASES[DEFAULT].local_database_url,
-        "DEFAULT_STORAGE_DSN": "file:///data/media/",
-    }
     outcomes = start_images_cmd(
-        docker_client, image, {c.id: production_env(**{**base, **c.env}) for c in refused}
+        docker_client, image, {c.id: production_env(**{**IMAGE_BASE, **c.env}) for c in refused}
     )
     problems = []
     for case in refused:
