@@ -141,22 +141,28 @@ GRANIAN_COMMAND = (
 )
 
 
-def granian(project: Path, destination: Path, interface: str, version: str) -> Path:
-    """A copy of `project` served by Granian's `interface` (wsgi, asgi) instead of its gateway."""
-    shutil.copytree(project, destination)
-    with (destination / "requirements.in").open("a") as requirements:
-        requirements.write(f"granian=={version}\n")
-    relock(destination)
-    set_command(destination, GRANIAN_COMMAND.format(slug=SLUG, interface=interface))
-    return destination
+# A bench image made from another: more pinned packages in its virtualenv (pip resolves what
+# they need), and another command, run under the project's drain.py as the template's are.
+DERIVED_DOCKERFILE = """\
+ARG IMAGE
+FROM ${{IMAGE}}
+{install}CMD {cmd}
+"""
+INSTALL = """\
+USER root
+RUN /venv/bin/pip install --no-cache-dir --disable-pip-version-check {packages}
+USER 1000:1000
+"""
 
 
-def without_import_check(project: Path, destination: Path) -> Path:
-    """A copy of the uvicorn `project` whose command starts uvicorn without importing the app first."""
-    shutil.copytree(project, destination)
-    check = variants.UVICORN_IMPORT_CHECK.format(slug=SLUG) + " && "
-    replace(destination / "Dockerfile", check, "")
-    return destination
+def derive(client, image: str, name: str, command: str, packages: dict[str, str] | None = None) -> str:
+    """`image` with `packages` (name: version) installed, running the shell line `command`."""
+    pins = " ".join(f"{package}=={version}" for package, version in (packages or {}).items())
+    cmd = json.dumps(["python", "-m", f"{SLUG}.drain", "sh", "-c", command])
+    dockerfile = DERIVED_DOCKERFILE.format(install=INSTALL.format(packages=pins) if pins else "", cmd=cmd)
+    with tempfile.TemporaryDirectory(prefix="bench-derive-") as context:
+        (Path(context) / "Dockerfile").write_text(dockerfile)
+        return build(client, Path(context), name, {"IMAGE": image})
 
 
 # Django's docs' other way to run uvicorn: gunicorn's master with uvicorn's worker class. Like the
@@ -166,23 +172,6 @@ GUNICORN_UVICORN_WORKER_COMMAND = (
     ' --worker-class=uvicorn_worker.UvicornWorker --bind="$LISTEN_ADDRESS:$PORT"'
     " --forwarded-allow-ips='*' {slug}.asgi:application"
 )
-
-
-def gunicorn_uvicorn_worker(project: Path, destination: Path, versions: dict[str, str]) -> Path:
-    """A copy of the uvicorn `project` served by gunicorn with uvicorn's worker class."""
-    shutil.copytree(project, destination)
-    with (destination / "requirements.in").open("a") as requirements:
-        requirements.writelines(f"{name}=={version}\n" for name, version in versions.items())
-    relock(destination)
-    set_command(destination, GUNICORN_UVICORN_WORKER_COMMAND.format(slug=SLUG))
-    return destination
-
-
-def set_command(project: Path, command: str) -> None:
-    """The project's image runs `command` (a shell line) under its drain.py, as the template's do."""
-    dockerfile = project / "Dockerfile"
-    cmd = next(line for line in dockerfile.read_text().splitlines() if line.startswith("CMD "))
-    replace(dockerfile, cmd, "CMD " + json.dumps(["python", "-m", f"{SLUG}.drain", "sh", "-c", command]))
 
 
 def relock(project: Path) -> None:
@@ -196,10 +185,3 @@ def touch_code(project: Path) -> None:
     """A code-only change: a new comment at the end of the project's urls.py."""
     with (project / SLUG / "urls.py").open("a") as urls:
         urls.write(f"# benchmark rebuild {uuid.uuid4().hex}\n")
-
-
-def replace(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    if old not in text:
-        raise ValueError(f"{path.name} no longer contains {old!r}; update bench/projects.py")
-    path.write_text(text.replace(old, new))

@@ -145,30 +145,21 @@ class Session:
     def granian_page_image(self, database: str, interface: str) -> str:
         """The page image of `GRANIAN_BASIS[interface]` with Granian serving its `interface` (wsgi,
         asgi) instead: the same settings as the template's gateway of that interface."""
-        project = self.page_project(database, GRANIAN_BASIS[interface])
+        image = self.page_image(database, GRANIAN_BASIS[interface])
         name = f"granian-{interface}-{database}"
-        context = self._context(
-            name, lambda path: projects.granian(project, path, interface, GRANIAN_VERSION)
-        )
-        return self.build(name, context)
-
-    def uvicorn_without_import_check_image(self) -> str:
-        """The DATABASE uvicorn image, its command without the import check."""
-        project = self.project(DATABASE, "uvicorn")
-        context = self._context(
-            "uvicorn-without-import-check", lambda path: projects.without_import_check(project, path)
-        )
-        return self.build("uvicorn-without-import-check", context)
+        command = projects.GRANIAN_COMMAND.format(slug=projects.SLUG, interface=interface)
+        packages = {"granian": GRANIAN_VERSION}
+        return self._image(name, lambda: projects.derive(self.client, image, name, command, packages))
 
     def gunicorn_uvicorn_worker_image(self, page: bool = False) -> str:
         """The DATABASE uvicorn image (with the page, if `page`) served by gunicorn's master with
         uvicorn's worker class instead."""
-        project = self.page_project(DATABASE, "uvicorn") if page else self.project(DATABASE, "uvicorn")
+        image = self.page_image(DATABASE, "uvicorn") if page else self.image(DATABASE, "uvicorn")
         name = "gunicorn-uvicorn-worker" + "-page" * page
-        context = self._context(
-            name, lambda path: projects.gunicorn_uvicorn_worker(project, path, UVICORN_WORKER_VERSIONS)
+        command = projects.GUNICORN_UVICORN_WORKER_COMMAND.format(slug=projects.SLUG)
+        return self._image(
+            name, lambda: projects.derive(self.client, image, name, command, UVICORN_WORKER_VERSIONS)
         )
-        return self.build(name, context)
 
     def bare_page_image(self, database: str, server: str) -> str:
         """The page image serving the page from a bare Django (bench/bare_page/) instead."""

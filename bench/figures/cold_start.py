@@ -13,11 +13,9 @@ from bench.targets import at_most
 TITLE = "Cold start"
 TARGET = [at_most("median_seconds", 1.0, " s")]
 BASELINES = {"hello": "hello-world", "bare_django": "bare Django"}
-# What else the uvicorn start is made of, measured: its command without the import check (see
-# extensions/variants.py), and Django's docs' other way to run uvicorn, gunicorn's master importing
-# the app once and forking workers of uvicorn's class.
+# Django's docs' other way to run uvicorn, to compare its start with: gunicorn's master imports the
+# app once and forks workers of uvicorn's class, where uvicorn spawns workers that import it anew.
 UVICORN_ALTERNATIVES = {
-    "uvicorn without the import check": lambda bench: bench.uvicorn_without_import_check_image(),
     "gunicorn + uvicorn worker, preloaded": lambda bench: bench.gunicorn_uvicorn_worker_image(),
 }
 
@@ -89,10 +87,10 @@ def render(figure: dict, verdicts: dict[str, str]) -> markdown.Rendered:
             f"polled every 50 ms; {starts} start{'s' * (starts > 1)} each, `WEB_CONCURRENCY=2`. The same "
             "images serving hello-world (`bench/hello/`) and a bare Django (`bench/bare_django/`) show "
             "what the gateway and Django's own import take; the reference image runs the same gunicorn "
-            "command. Two more rows take the uvicorn start apart: its command without the import "
-            "check that keeps uvicorn from respawning a worker that cannot import the app forever, and "
-            "the project served by gunicorn with uvicorn's worker class (`uvicorn-worker`, `--preload`: "
-            "one import of the app, in the master, before it forks the workers).",
+            "command. One more row compares uvicorn's way to start its workers (`spawn`: each imports "
+            "the app anew) with the project served by gunicorn with uvicorn's worker class "
+            "(`uvicorn-worker`, `--preload`: one import of the app, in the master, before it forks "
+            "the workers).",
             (["image", "median s", "min s", "max s", "target", "verdict"], rows),
         ),
         summary=[

@@ -62,6 +62,7 @@ def measure(bench: session.Session) -> dict:
             print(f"  {database} on {server}: {checks[-1]['measured']}", flush=True)
     data = {
         "load_seconds": bench.plan.load_seconds,
+        **dict(zip(("rounds", "slice_seconds"), turns(bench.plan.load_seconds), strict=True)),
         "warmup_seconds": bench.plan.warmup_seconds,
         "connections": LOAD_CONNECTIONS,
         "rows": rows,
@@ -69,20 +70,33 @@ def measure(bench: session.Session) -> dict:
     return {"checks": checks, "data": data}
 
 
+# Each app of a cell is loaded in slices of about this many seconds, in turns with the others.
+SLICE_SECONDS = 2
+
+
+def turns(load_seconds: int) -> tuple[int, int]:
+    """How many rounds, and how many seconds each app is loaded a round, to make `load_seconds`."""
+    rounds = max(2, load_seconds // SLICE_SECONDS)
+    return rounds, max(1, load_seconds // rounds)
+
+
 def interleaved(bench: session.Session, name: str, apps: dict) -> dict:
-    """Each app of a cell loaded for half the load time twice, in the order A B C D D C B A, all of
-    them serving throughout: a drift in the machine's speed during the cell then weighs on every
-    app alike, where one run each would give it to whichever ran last. Each app's row adds up its
-    two runs: requests/s over both, the errors of both, each latency percentile the mean of the
-    two runs' (wrk reports no histogram to merge)."""
+    """The apps of a cell loaded in turns, all of them serving throughout: slices of about
+    SLICE_SECONDS (at least two rounds) adding up to the plan's load time for each app, the order
+    reversed every round (A B C D, D C B A, ...). This machine's speed drifts by up to a third
+    within a minute; in turns this short, the drift weighs on every app alike, where one run each
+    would give it to whichever ran when it struck. Each app's row adds up its runs (see merged)."""
     runs = {label: [] for label in apps}
     for app in apps.values():
         check_page(app)
         if bench.plan.warmup_seconds:
             wrk.run(app.url(PATH), LOAD_CONNECTIONS, bench.plan.warmup_seconds, PROXIED)
-    half = max(1, bench.plan.load_seconds // 2)
-    for round_number, label in enumerate([*apps, *reversed(apps)], start=1):
-        runs[label].append(load(apps[label], PATH, f"{name} {label} run {round_number}", half))
+    rounds, seconds = turns(bench.plan.load_seconds)
+    order = list(apps)
+    for round_number in range(1, rounds + 1):
+        for label in order:
+            runs[label].append(load(apps[label], PATH, f"{name} {label} round {round_number}", seconds))
+        order.reverse()
     return {label: merged(rows) for label, rows in runs.items()}
 
 
@@ -175,11 +189,11 @@ def render(figure: dict, verdicts: dict[str, str]) -> markdown.Rendered:
         "middleware does. And the project with only `CommonMiddleware` (which sets the "
         "`Content-Length` keep-alive needs): the gap from it to the project is what the rest of the "
         "project's middleware costs. PostgreSQL and MariaDB run on the host, SQLite on a Docker "
-        "volume; the four apps of a cell share one database and serve at the same time. Each app is "
-        "loaded twice for half the time, in the order bare, probes, project, project, probes in "
-        "reverse, bare, so that a drift in the machine's speed weighs on all four alike; its row "
-        "adds up both runs (req/s over both, each latency percentile the mean of the two). "
-        f"`wrk --latency -t2 -c{data['connections']} -d{data['load_seconds'] // 2}s` twice"
+        "volume; the four apps of a cell share one database and serve at the same time, loaded in "
+        f"turns of {data['slice_seconds']} s, the order reversed each round ({data['rounds']} rounds), so "
+        "that the machine's drifting speed weighs on all four alike; each row adds up an app's "
+        "turns (req/s over all of them, each latency percentile the mean of theirs). "
+        f"`wrk --latency -t2 -c{data['connections']} -d{data['slice_seconds']}s` each turn"
         + (f", after {data['warmup_seconds']} s of the same, not counted" if data["warmup_seconds"] else "")
         + ", `WEB_CONCURRENCY=2`.",
         (["database", "gateway", "app", *markdown.LOAD_HEADERS, "req/s vs bare", "verdict"], table),

@@ -69,10 +69,10 @@ def render(figure: dict, verdicts: dict[str, str]) -> markdown.Rendered:
             TITLE,
             f"The database-backed page of the figure above on {data['database']}, served by each of "
             f"the template's gateways and by `granian=={data['granian_version']}` (`--interface wsgi` "
-            "and `--interface asgi`, its other settings at their defaults, in a copy of the gunicorn "
-            "and the uvicorn image respectively, so with their connection policies), and by gunicorn "
-            f"with uvicorn's worker class (`uvicorn-worker=={data['uvicorn_worker_version']}`, "
-            "`--preload`, in a copy of the uvicorn image), one after the other. "
+            "and `--interface asgi`, its other settings at their defaults, pip-installed into the "
+            "gunicorn and the uvicorn image respectively, so with their connection policies), and by "
+            f"gunicorn with uvicorn's worker class (`uvicorn-worker=={data['uvicorn_worker_version']}`, "
+            "`--preload`, pip-installed into the uvicorn image), one after the other. "
             f"`wrk --latency -t2 -c{data['connections']} -d{data['load_seconds']}s`"
             + (
                 f" after {data['warmup_seconds']} s of the same, not counted"
