@@ -40,7 +40,7 @@ class Plan:
 
 FULL = Plan(
     "full",
-    starts=5,
+    starts=9,
     rebuilds=3,
     load_seconds=10,
     soak_seconds=30,

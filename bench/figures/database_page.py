@@ -111,13 +111,28 @@ def merged(rows: list[dict]) -> dict:
         **rows[-1],
         "seconds": seconds,
         "runs": len(rows),
+        "turns_requests_per_second": [row["requests_per_second"] for row in rows],
+        "turns_cpu_ms_per_request": [
+            round(1000 * row["cpu_seconds"] / max(row["requests"], 1), 3) for row in rows
+        ],
         "requests": requests,
         "requests_per_second": round(requests / seconds, 2),
         **{p: round(sum(row[p] for row in rows) / len(rows), 3) for p in ("p50", "p90", "p99")},
         "bad_status": sum(row["bad_status"] for row in rows),
         "socket_errors": socket_errors,
         "errors": sum(row["errors"] for row in rows),
+        "cpu_seconds": round(sum(row["cpu_seconds"] for row in rows), 3),
+        "cpu_ms_per_request": round(1000 * sum(row["cpu_seconds"] for row in rows) / max(requests, 1), 3),
     }
+
+
+def cpu_ratio(cell: dict, label: str = "project") -> float:
+    """The CPU time a request takes in `label`'s container over the bare Django's."""
+    return cell[label]["cpu_ms_per_request"] / cell["bare Django"]["cpu_ms_per_request"]
+
+
+def cpu(row: dict) -> str:
+    return f"{row['cpu_ms_per_request']:.2f}"
 
 
 def check_page(app) -> None:
@@ -140,13 +155,24 @@ def render(figure: dict, verdicts: dict[str, str]) -> markdown.Rendered:
     for database, servers in data["rows"].items():
         for server, cell in servers.items():
             bare, project, name = cell["bare Django"], cell["project"], f"{database} {server}"
-            table.append([database, server, "bare Django", *markdown.load_cells(bare), "baseline", ""])
+            table.append(
+                [database, server, "bare Django", *markdown.load_cells(bare), cpu(bare), "baseline", "", ""]
+            )
             probes = {
                 label: cell[label]["requests_per_second"] / bare["requests_per_second"] for label in PROBES
             }
             for label, probe_ratio in probes.items():
                 table.append(
-                    [database, server, label, *markdown.load_cells(cell[label]), f"{probe_ratio:.2f}×", ""]
+                    [
+                        database,
+                        server,
+                        label,
+                        *markdown.load_cells(cell[label]),
+                        cpu(cell[label]),
+                        f"{probe_ratio:.2f}×",
+                        f"{cpu_ratio(cell, label):.2f}×",
+                        "",
+                    ]
                 )
             table.append(
                 [
@@ -154,7 +180,9 @@ def render(figure: dict, verdicts: dict[str, str]) -> markdown.Rendered:
                     server,
                     "project",
                     *markdown.load_cells(project),
+                    cpu(project),
                     f"{ratio(cell):.2f}×",
+                    f"{cpu_ratio(cell):.2f}×",
                     verdicts[name],
                 ]
             )
@@ -165,12 +193,15 @@ def render(figure: dict, verdicts: dict[str, str]) -> markdown.Rendered:
                 f"errors: {markdown.errors(project)}; RSS/PSS per worker "
                 f"{markdown.workers_memory(project['memory'])} MB"
             )
+            spread = bare["turns_requests_per_second"]
+            only_common = cpu_ratio(cell, COMMON_MIDDLEWARE_ONLY)
             cost = (
-                f"median latency {markdown.ms(project['p50'])} ms against the bare Django's "
-                f"{markdown.ms(bare['p50'])} ms: the project's settings and middleware add "
-                f"{project['p50'] - bare['p50']:.2f} ms a request; one no-op sync-only middleware "
-                f"alone takes the bare Django to {probes[SYNC_MIDDLEWARE]:.2f}×, the project with only "
-                f"CommonMiddleware serves {probes[COMMON_MIDDLEWARE_ONLY]:.2f}×"
+                f"CPU time a request takes in the server's container: {cpu(project)} ms against the "
+                f"bare Django's {cpu(bare)} ms ({cpu_ratio(cell):.2f}×), which is what the project's "
+                f"settings and middleware cost; with only CommonMiddleware {only_common:.2f}×, the "
+                f"bare Django with one no-op sync-only middleware {cpu_ratio(cell, SYNC_MIDDLEWARE):.2f}× "
+                f"({probes[SYNC_MIDDLEWARE]:.2f}× its req/s). The bare Django alone served "
+                f"{min(spread):.0f} to {max(spread):.0f} req/s from one turn to the next"
             )
             errors = f"; the bare Django had errors too: {markdown.errors(bare)}" if bare["errors"] else ""
             rendered.limits[name] = cost + errors
@@ -188,7 +219,10 @@ def render(figure: dict, verdicts: dict[str, str]) -> markdown.Rendered:
         "thread again, one thread round trip more a request than with no middleware, whatever the "
         "middleware does. And the project with only `CommonMiddleware` (which sets the "
         "`Content-Length` keep-alive needs): the gap from it to the project is what the rest of the "
-        "project's middleware costs. PostgreSQL and MariaDB run on the host, SQLite on a Docker "
+        "project's middleware costs. CPU ms/request is the CPU time the server's container (the "
+        "gateway and Django, not wrk or the database server) used during an app's turns, from its "
+        "cgroup, over the requests it served: the cost of a request, which this machine's drifting "
+        "speed moves far less than req/s. PostgreSQL and MariaDB run on the host, SQLite on a Docker "
         "volume; the four apps of a cell share one database and serve at the same time, loaded in "
         f"turns of {data['slice_seconds']} s, the order reversed each round ({data['rounds']} rounds), so "
         "that the machine's drifting speed weighs on all four alike; each row adds up an app's "
@@ -196,7 +230,19 @@ def render(figure: dict, verdicts: dict[str, str]) -> markdown.Rendered:
         f"`wrk --latency -t2 -c{data['connections']} -d{data['slice_seconds']}s` each turn"
         + (f", after {data['warmup_seconds']} s of the same, not counted" if data["warmup_seconds"] else "")
         + ", `WEB_CONCURRENCY=2`.",
-        (["database", "gateway", "app", *markdown.LOAD_HEADERS, "req/s vs bare", "verdict"], table),
+        (
+            [
+                "database",
+                "gateway",
+                "app",
+                *markdown.LOAD_HEADERS,
+                "CPU ms/request",
+                "req/s vs bare",
+                "CPU/request vs bare",
+                "verdict",
+            ],
+            table,
+        ),
     )
     rendered.summary = [
         (
