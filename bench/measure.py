@@ -87,8 +87,8 @@ CGROUP_CPU_FILES = (
 
 def cpu_seconds(app: App) -> float:
     """The CPU time every process in the app's container has used so far: what the server spends
-    on the requests, apart from wrk and the database server, and, unlike requests/s, hardly moved
-    by how much CPU the machine gives it from one second to the next."""
+    on the requests, apart from wrk and the database server. On this machine it moves about half
+    as much as requests/s with the CPU the machine gives from one second to the next."""
     for template, unit in CGROUP_CPU_FILES:
         path = Path(template.format(id=app.container.id))
         if path.exists():

@@ -82,21 +82,12 @@ def test_quick_benchmark_measures_every_figure_and_the_report_renders_it(docker_
     assert all(
         {"new", "persistent"} <= set(modes) for servers in reuse.values() for modes in servers.values()
     )
+    page_rows = [row for servers in pages.values() for cell in servers.values() for row in cell.values()]
     # Each app of a cell loaded in turns with the others, in every round.
     rounds, _ = database_page.turns(session.QUICK.load_seconds)
+    assert all(row["runs"] == rounds for row in page_rows)
     # And the CPU time the server's container spent on them, read from its cgroup.
-    assert all(
-        row["cpu_ms_per_request"] > 0
-        for servers in pages.values()
-        for cell in servers.values()
-        for row in cell.values()
-    )
-    assert all(
-        row["runs"] == rounds
-        for servers in pages.values()
-        for cell in servers.values()
-        for row in cell.values()
-    )
+    assert all(row["cpu_ms_per_request"] > 0 for row in page_rows)
     granian = run["figures"]["granian"]["data"]["rows"]
     assert set(granian) == {
         *variants.SERVERS,

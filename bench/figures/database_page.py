@@ -60,9 +60,11 @@ def measure(bench: session.Session) -> dict:
                 }
             )
             print(f"  {database} on {server}: {checks[-1]['measured']}", flush=True)
+    rounds, slice_seconds = turns(bench.plan.load_seconds)
     data = {
         "load_seconds": bench.plan.load_seconds,
-        **dict(zip(("rounds", "slice_seconds"), turns(bench.plan.load_seconds), strict=True)),
+        "rounds": rounds,
+        "slice_seconds": slice_seconds,
         "warmup_seconds": bench.plan.warmup_seconds,
         "connections": LOAD_CONNECTIONS,
         "rows": rows,
@@ -83,9 +85,10 @@ def turns(load_seconds: int) -> tuple[int, int]:
 def interleaved(bench: session.Session, name: str, apps: dict) -> dict:
     """The apps of a cell loaded in turns, all of them serving throughout: slices of about
     SLICE_SECONDS (at least two rounds) adding up to the plan's load time for each app, the order
-    reversed every round (A B C D, D C B A, ...). This machine's speed drifts by up to a third
-    within a minute; in turns this short, the drift weighs on every app alike, where one run each
-    would give it to whichever ran when it struck. Each app's row adds up its runs (see merged)."""
+    reversed every round (A B C D, D C B A, ...). This machine's speed drifts by up to half from
+    one 2-second turn to the next; in turns this short, the drift weighs on every app alike,
+    where one run each would give it to whichever ran when it struck. Each app's row adds up its
+    runs (see merged)."""
     runs = {label: [] for label in apps}
     for app in apps.values():
         check_page(app)
@@ -104,6 +107,7 @@ def merged(rows: list[dict]) -> dict:
     """One row standing for several wrk runs of one app (see interleaved)."""
     seconds = sum(row["seconds"] for row in rows)
     requests = sum(row["requests"] for row in rows)
+    cpu_seconds = sum(row["cpu_seconds"] for row in rows)
     socket_errors = {
         kind: sum(row["socket_errors"][kind] for row in rows) for kind in rows[0]["socket_errors"]
     }
@@ -112,18 +116,20 @@ def merged(rows: list[dict]) -> dict:
         "seconds": seconds,
         "runs": len(rows),
         "turns_requests_per_second": [row["requests_per_second"] for row in rows],
-        "turns_cpu_ms_per_request": [
-            round(1000 * row["cpu_seconds"] / max(row["requests"], 1), 3) for row in rows
-        ],
+        "turns_cpu_ms_per_request": [per_request_ms(row["cpu_seconds"], row["requests"]) for row in rows],
         "requests": requests,
         "requests_per_second": round(requests / seconds, 2),
         **{p: round(sum(row[p] for row in rows) / len(rows), 3) for p in ("p50", "p90", "p99")},
         "bad_status": sum(row["bad_status"] for row in rows),
         "socket_errors": socket_errors,
         "errors": sum(row["errors"] for row in rows),
-        "cpu_seconds": round(sum(row["cpu_seconds"] for row in rows), 3),
-        "cpu_ms_per_request": round(1000 * sum(row["cpu_seconds"] for row in rows) / max(requests, 1), 3),
+        "cpu_seconds": round(cpu_seconds, 3),
+        "cpu_ms_per_request": per_request_ms(cpu_seconds, requests),
     }
+
+
+def per_request_ms(cpu_seconds: float, requests: int) -> float:
+    return round(1000 * cpu_seconds / max(requests, 1), 3)
 
 
 def cpu_ratio(cell: dict, label: str = "project") -> float:
