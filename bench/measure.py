@@ -10,8 +10,8 @@ from pathlib import Path
 import requests
 
 from bench import wrk
-from tests.support import REPO
-from tests.support.images import App
+from harness import REPO
+from harness.images import App
 
 RAW = REPO / "bench" / "results" / "raw"
 LOAD_CONNECTIONS = 10

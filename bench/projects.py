@@ -14,9 +14,9 @@ import uuid
 from pathlib import Path
 
 from extensions import variants
-from tests.support import REPO
-from tests.support.images import TEST_IMAGES, build_image
-from tests.support.render import render_project
+from harness import REPO
+from harness.images import TEST_IMAGES, build_image
+from harness.render import render_project
 
 SLUG = "bench_shop"
 # Named per checkout, like the test images: two checkouts may run the benchmark at once.

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from bench import manifest, markdown, targets
 from bench.markdown import MB
-from tests.support import REPO
+from harness import REPO
 
 RESULTS = REPO / "bench" / "results"
 STAND_IN = ", the stand-in from `scripts/build-offline-base-image`"

@@ -28,8 +28,8 @@ import docker
 
 from bench import manifest, session
 from bench.measure import RAW
-from tests.support import REPO
-from tests.support.images import find_base_image, is_stand_in
+from harness import REPO
+from harness.images import find_base_image, is_stand_in
 
 RESULTS = REPO / "bench" / "results"
 SCHEMA = 1

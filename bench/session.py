@@ -10,9 +10,9 @@ from pathlib import Path
 
 from bench import projects
 from extensions import variants
-from tests.support import services
-from tests.support.environments import production_env
-from tests.support.images import run_once
+from harness import services
+from harness.environments import production_env
+from harness.images import run_once
 
 # The variant the image, rebuild, cold start, throughput and soak figures use: its driver needs a
 # compiler, so its image shows what the builder stage saves.
@@ -171,7 +171,7 @@ class Session:
 
     def database(self, database: str, name: str) -> tuple[str, dict]:
         """A new, empty database: its DATABASE_URL and the volumes a container needs to reach it.
-        PostgreSQL and MariaDB run on the host (tests.support.services); SQLite on a new volume."""
+        PostgreSQL and MariaDB run on the host (harness.services); SQLite on a new volume."""
         if not services.has_test_server(database):
             volume = self.client.volumes.create(f"django-template-bench-{uuid.uuid4().hex[:8]}")
             self._volumes.append(volume)

@@ -5,7 +5,7 @@ variant is: what the templates render (pins, engine options, packages, commands,
 what copier.yml offers (its choices and defaults come from here), what the tests and CI need (the
 test database server, the Debian packages), and which import names a project slug must not take.
 Adding a gateway is a new row in SERVERS, plus its config file under template/ if it needs one;
-adding a database is a new row in DATABASES, plus a class in tests/support/services.py if its test
+adding a database is a new row in DATABASES, plus a class in harness/services.py if its test
 server is a kind the tests cannot yet start. Nothing else reads a list of variants.
 """
 
@@ -67,7 +67,7 @@ class Database:
     runtime_packages: tuple[str, ...] = ()
     # Top-level import names the requirements install.
     imports: tuple[str, ...] = ()
-    # The class in tests/support/services.py that runs a real server of this database for the
+    # The class in harness/services.py that runs a real server of this database for the
     # tests, and the Debian packages it needs (None: a file database, nothing to run).
     test_server: str | None = None
     test_server_packages: tuple[str, ...] = ()
@@ -75,6 +75,8 @@ class Database:
     markers: tuple[str, ...] = ()
     # Whether several containers may share it: a file database lives on one pod's volume.
     scales_out: bool = True
+    # A file in the project's /data volume rather than a server reached over the network.
+    file_database: bool = False
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,8 @@ class Server:
     name: str
     label: str
     requirements: tuple[str, ...]
+    # The Python server interface it serves: "wsgi" ({slug}/wsgi.py) or "asgi" ({slug}/asgi.py).
+    interface: str
     # The gateway's command, in exec form; {slug} is the Django project package, {shutdown_timeout}
     # the field below. The image runs it under {slug}.drain (see exec_form).
     command: tuple[str, ...]
@@ -169,6 +173,7 @@ DATABASES: dict[str, Database] = {
         ),
         markers=("sqlite:////data",),
         scales_out=False,
+        file_database=True,
     ),
 }
 
@@ -177,6 +182,7 @@ SERVERS: dict[str, Server] = {
         name="gunicorn",
         label="Gunicorn (WSGI)",
         requirements=("gunicorn==27.0.1",),
+        interface="wsgi",
         # Each command first runs {slug}.environment, which checks the variables the gateway reads
         # itself (PORT, WEB_CONCURRENCY) and imports the settings, which read the others: gunicorn,
         # for one, reads WEB_CONCURRENCY as it starts and answers "abc" with a traceback.
@@ -198,6 +204,7 @@ SERVERS: dict[str, Server] = {
         name="uvicorn",
         label="Uvicorn (ASGI)",
         requirements=("uvicorn==0.54.0", "uvloop==0.23.0", "httptools==0.9.0"),
+        interface="asgi",
         # uvicorn restarts a worker that fails to import the app, forever: a bad configuration
         # stops the container in {slug}.environment instead, before the workers start. (Importing
         # the whole app there too cost 0.5-0.8 s of every start, docs/benchmark.md; an error in the
@@ -222,6 +229,7 @@ SERVERS: dict[str, Server] = {
         name="uwsgi",
         label="uWSGI (WSGI)",
         requirements=("pyuwsgi==2.0.30.post1",),
+        interface="wsgi",
         command=("sh", "-c", "python -m {slug}.environment && exec uwsgi --ini=deploy/uwsgi.ini"),
         config_file="deploy/uwsgi.ini",
         imports=("pyuwsgi", "uwsgi", "uwsgidecorators"),

@@ -1,4 +1,4 @@
-"""Fixtures and hooks only; the code behind them is in tests/support/.
+"""Fixtures and hooks only; the code behind them is in harness/.
 
 Any test that takes a `database`, `server` or `python_version` argument runs once per row of
 extensions/variants.py (narrowed by --database / --server / --python-version, and by a test's
@@ -17,9 +17,9 @@ import docker
 import pytest
 
 from extensions import variants
-from tests.support import environments, images, services
-from tests.support.project import Manage
-from tests.support.render import render_project
+from harness import environments, images, services
+from harness.project import Manage
+from harness.render import render_project
 
 MATRIX = {
     "database": list(variants.DATABASES),

@@ -10,17 +10,18 @@ import sys
 
 import pytest
 
-from tests.support import REPO
-from tests.support.environments import production_env
-from tests.support.git import commit_all, git
-from tests.support.images import App, ProxiedClient, run_once
-from tests.support.project import Manage
-from tests.support.render import render_project
+from harness import REPO
+from harness.environments import production_env
+from harness.git import commit_all, git
+from harness.images import App, ProxiedClient, run_once
+from harness.project import Manage
+from harness.render import render_project
 
 HYPERCORN_ROW = """
 SERVERS["hypercorn"] = Server(
     name="hypercorn",
     label="Hypercorn (ASGI)",
+    interface="asgi",
     requirements=("hypercorn==0.18.0",),
     command=(
         "sh",

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from extensions.adopt import DOCKER_FILES, REQUIREMENTS_FILE
-from tests.support.adoption import (
+from harness.adoption import (
     EXAMPLE_PROJECTS,
     Example,
     adopt,
@@ -23,11 +23,11 @@ from tests.support.adoption import (
     summary_section,
     user_project,
 )
-from tests.support.environments import production_env
-from tests.support.git import commit_all, git
-from tests.support.images import App, ProxiedClient, run_once
-from tests.support.render import copier_update
-from tests.support.terminal import Questionnaire
+from harness.environments import production_env
+from harness.git import commit_all, git
+from harness.images import App, ProxiedClient, run_once
+from harness.render import copier_update
+from harness.terminal import Questionnaire
 
 SUPERUSER = {
     "DJANGO_SUPERUSER_USERNAME": "admin",

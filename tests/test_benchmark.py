@@ -18,8 +18,8 @@ from bench import manifest, session, targets
 from bench.figures import cold_start, database_page
 from bench.figures import granian as granian_figure
 from extensions import variants
-from tests.support import REPO
-from tests.support.services import has_test_server, missing_service, server_class_for
+from harness import REPO
+from harness.services import has_test_server, missing_service, server_class_for
 
 
 def bench(*args) -> subprocess.CompletedProcess:

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 import pytest
 
 from extensions import variants
-from tests.support.environments import production_env
-from tests.support.inputs import evaluate_settings, last_line, run_gateway_check, start_images_cmd
-from tests.support.project import Manage
+from harness.environments import production_env
+from harness.inputs import evaluate_settings, last_line, run_gateway_check, start_images_cmd
+from harness.project import Manage
 
 SLUG = "example_shop"
 PREFIX = f"{SLUG}: configuration error: "

@@ -9,10 +9,10 @@ import time
 import pytest
 import requests
 
-from tests.support.environments import production_env
-from tests.support.images import App, ProxiedClient, run_once
-from tests.support.project import SAVE_AND_READ_MEDIA
-from tests.support.services import has_test_server
+from harness.environments import production_env
+from harness.images import App, ProxiedClient, run_once
+from harness.project import SAVE_AND_READ_MEDIA
+from harness.services import has_test_server
 
 SUPERUSER = {"DJANGO_SUPERUSER_USERNAME": "admin", "DJANGO_SUPERUSER_PASSWORD": "a long admin passphrase 42"}
 SUPERUSER_EMAIL = {"DJANGO_SUPERUSER_EMAIL": "admin@example.com"}

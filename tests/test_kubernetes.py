@@ -13,10 +13,10 @@ import pytest
 import requests
 
 from extensions import variants
-from tests.support.environments import production_env
-from tests.support.images import App, run_once
-from tests.support.kubernetes import KUBECTL, kustomize, migrating_container, only, pod_spec
-from tests.support.services import missing_service
+from harness.environments import production_env
+from harness.images import App, run_once
+from harness.kubernetes import KUBECTL, kustomize, migrating_container, only, pod_spec
+from harness.services import missing_service
 
 # The oldest Kubernetes the generated README names (the preStop `sleep` action is on by default
 # from 1.30) and the newest whose schemas kubernetes-validate ships.

@@ -2,9 +2,9 @@
 
 import shutil
 
-from tests.support import REPO
-from tests.support.hooks import run_pre_commit
-from tests.support.services import missing_service
+from harness import REPO
+from harness.hooks import run_pre_commit
+from harness.services import missing_service
 
 
 def test_repository_passes_its_pre_commit_hooks():

@@ -17,9 +17,9 @@ from packaging.markers import Marker
 
 from extensions import variants
 from extensions.context import LOCKS, lock_problem
-from tests.support import images
-from tests.support.environments import production_env
-from tests.support.images import run_once
+from harness import images
+from harness.environments import production_env
+from harness.images import run_once
 
 # A lock's package line: name==version, then an environment marker if it applies only somewhere.
 PACKAGE_LINE = re.compile(r"^([a-z0-9][a-z0-9._-]*)==(\S+?)(?: ; (.+?))? \\$", re.MULTILINE)

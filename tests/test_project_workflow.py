@@ -15,12 +15,12 @@ import pytest
 import yaml
 
 from extensions import variants
-from tests.support import REPO
-from tests.support.git import git
-from tests.support.hooks import run_pre_commit
-from tests.support.images import run_once
-from tests.support.project import readme_virtualenv
-from tests.support.services import free_port, has_test_server, missing_service
+from harness import REPO
+from harness.git import git
+from harness.hooks import run_pre_commit
+from harness.images import run_once
+from harness.project import readme_virtualenv
+from harness.services import free_port, has_test_server, missing_service
 
 SMOKE_TEST = Path("scripts") / "smoke-test-image"
 WORKFLOW = Path(".github") / "workflows" / "ci.yml"

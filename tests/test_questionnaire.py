@@ -14,9 +14,9 @@ from markdown_it import MarkdownIt
 
 from extensions import variants
 from extensions.context import NAME_MAX_LENGTH, SLUG_MAX_LENGTH, project_slug_from_name, project_slug_problem
-from tests.support.project import virtualenv_for
-from tests.support.render import copier_cli
-from tests.support.terminal import Questionnaire
+from harness.project import virtualenv_for
+from harness.render import copier_cli
+from harness.terminal import Questionnaire
 
 NAME_PROMPT = "Project name, as people read it"
 SLUG_PROMPT = "Python package of the Django project"

@@ -13,7 +13,7 @@ import pytest
 import requests
 import yaml
 
-from tests.support.services import free_port
+from harness.services import free_port
 
 SHELL_EXPORT = "set -a; . ./.env-local; set +a; env -0"
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import REPO
-from tests.support.git import commit_all, git
+from harness import REPO
+from harness.git import commit_all, git
 from tests.test_update import RELEASES
 
 RELEASE_0_2_0 = RELEASES["0.2.0"]

@@ -14,11 +14,11 @@ import pytest
 import requests
 import yaml
 
-from tests.support.balancer import HAProxy, Load, haproxy_binary
-from tests.support.environments import production_env
-from tests.support.images import App, ProxiedClient, run_once
-from tests.support.project import SAVE_AND_READ_MEDIA
-from tests.support.services import has_test_server, missing_service
+from harness.balancer import HAProxy, Load, haproxy_binary
+from harness.environments import production_env
+from harness.images import App, ProxiedClient, run_once
+from harness.project import SAVE_AND_READ_MEDIA
+from harness.services import has_test_server, missing_service
 
 SUPERUSER = {"DJANGO_SUPERUSER_USERNAME": "admin", "DJANGO_SUPERUSER_PASSWORD": "a long admin passphrase 42"}
 PROXIED = {"Host": "localhost", "X-Forwarded-Proto": "https"}

@@ -4,7 +4,7 @@ import importlib.util
 
 import pytest
 
-from tests.support.project import SAVE_AND_READ_MEDIA
+from harness.project import SAVE_AND_READ_MEDIA
 
 
 def test_deploy_check_passes_in_production(manage, production_env_on_disk):

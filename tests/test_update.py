@@ -15,13 +15,13 @@ import yaml
 
 from extensions import variants
 from extensions.context import lock_problem
-from tests.support import CACHE, REPO
-from tests.support.environments import production_env, production_env_on_disk
-from tests.support.git import commit_all, git
-from tests.support.images import App, ProxiedClient, run_once
-from tests.support.project import Manage
-from tests.support.render import DEFAULT_ANSWERS, copier_cli, copier_update, render_project
-from tests.support.services import has_test_server
+from harness import CACHE, REPO
+from harness.environments import production_env, production_env_on_disk
+from harness.git import commit_all, git
+from harness.images import App, ProxiedClient, run_once
+from harness.project import Manage
+from harness.render import DEFAULT_ANSWERS, copier_cli, copier_update, render_project
+from harness.services import has_test_server
 
 # Template releases a user may still be on: version -> commit of this repository.
 RELEASES = {

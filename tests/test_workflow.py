@@ -8,8 +8,8 @@ import subprocess
 import yaml
 
 from extensions import variants
-from tests.support import REPO
-from tests.support.services import missing_service
+from harness import REPO
+from harness.services import missing_service
 
 WORKFLOW = REPO / ".github" / "workflows" / "tests.yml"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bench import markdown, session
 from bench.markdown import MB
 from bench.targets import at_most
-from tests.support.images import run_once
+from harness.images import run_once
 
 TITLE = f"Image size ({session.DATABASE} variant, gunicorn)"
 # No worse than the template's image when the target was set (2026-11-28: 227 MB).

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from extensions.adopt import DOCKER_FILES
-from tests.support.git import commit_all, git
-from tests.support.project import virtualenv_for
-from tests.support.render import copier_cli
+from harness.git import commit_all, git
+from harness.project import virtualenv_for
+from harness.render import copier_cli
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "adoption_examples"
 # The row the SQLite example's own page must still show after the adoption.

@@ -14,8 +14,8 @@ import docker.errors
 import requests
 
 from extensions import variants
-from tests.support import REPO
-from tests.support.services import free_port
+from harness import REPO
+from harness.services import free_port
 
 # Test images are named per checkout: test runs of two checkouts may build at the same time.
 TEST_IMAGES = f"django-template-test-{hashlib.sha256(bytes(REPO)).hexdigest()[:8]}"

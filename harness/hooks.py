@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.support import CACHE
+from harness import CACHE
 
 
 def run_pre_commit(folder: Path) -> subprocess.CompletedProcess:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import requests
 
-from tests.support.services import HOST, free_port
+from harness.services import HOST, free_port
 
 # Health checks as a load balancer does them: GET /readyz every 300 ms; one failure takes a
 # replica out, one success puts it back. No retries and no connection reuse towards the replicas:

@@ -9,8 +9,8 @@ import subprocess
 
 import requests
 
-from tests.support.project import Manage
-from tests.support.services import free_port
+from harness.project import Manage
+from harness.services import free_port
 
 # Runs in the project's virtualenv, in the project's directory: reads {case: environment} as JSON
 # on stdin, runs settings.py once per case in that environment, and prints {case: outcome}: the

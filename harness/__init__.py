@@ -8,6 +8,6 @@ tests/conftest.py holds only the fixtures and hooks built on these.
 
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 # Virtualenvs and tools the tests make once and keep between runs.
 CACHE = REPO / ".cache"

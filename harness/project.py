@@ -9,7 +9,7 @@ import sys
 import venv
 from pathlib import Path
 
-from tests.support import CACHE
+from harness import CACHE
 
 # uv from this repository's virtualenv (requirements-dev.txt pins it).
 UV = Path(sys.executable).parent / "uv"
