@@ -26,6 +26,8 @@ defaults
     timeout connect 2s
     timeout client 30s
     timeout server 30s
+    # A check that answers slowly on a loaded machine is not a failed check; a 503 from /readyz is.
+    timeout check 3s
     retries 0
     option http-server-close
 frontend web

@@ -13,3 +13,9 @@ def git(repository: Path, *args: str) -> str:
 def commit_all(repository: Path, message: str) -> None:
     git(repository, "add", "--all")
     git(repository, "commit", "--quiet", "--message", message)
+
+
+def new_repository(folder: Path, message: str) -> None:
+    """Make `folder` a git repository whose one commit holds everything in it."""
+    git(folder, "init", "--quiet")
+    commit_all(folder, message)

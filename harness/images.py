@@ -14,7 +14,7 @@ import docker.errors
 import requests
 
 from extensions import variants
-from harness import REPO
+from harness import REPO, locks
 from harness.services import free_port
 
 # Test images are named per checkout: test runs of two checkouts may build at the same time.
@@ -39,7 +39,8 @@ def find_base_image(client) -> str:
     except docker.errors.APIError:
         pass
     script = REPO / "scripts" / "build-offline-base-image"
-    subprocess.run([script, name], capture_output=True, text=True, timeout=900, check=True)
+    with locks.exclusive("base-image"):
+        subprocess.run([script, name], capture_output=True, text=True, timeout=900, check=True)
     return name
 
 
@@ -49,6 +50,25 @@ def is_stand_in(client, name: str) -> bool:
 
 class BuildFailed(Exception):
     pass
+
+
+def build_once(client, context: Path) -> str:
+    """The image of the folder `context`, tagged by a digest of its files and of the base image:
+    built by the first process that asks, reused by every other (pytest-xdist's workers render
+    the same projects, and may render different ones in folders of the same name)."""
+    digest = hashlib.sha256(client.images.get(find_base_image(client)).id.encode())
+    for path in sorted(context.rglob("*")):
+        if path.is_file() and not path.is_symlink():
+            relative = path.relative_to(context).as_posix()
+            digest.update(f"{relative}\0{path.stat().st_mode & 0o111}\0".encode())
+            digest.update(path.read_bytes())
+    tag = f"{TEST_IMAGES}/{context.name.lower()[:40]}:{digest.hexdigest()[:16]}"
+    with locks.exclusive(tag.replace("/", "-").replace(":", "-")):
+        try:
+            client.images.get(tag)
+        except docker.errors.ImageNotFound:
+            build_image(client, context, tag)
+    return tag
 
 
 def build_image(client, context: Path, tag: str, buildargs: dict[str, str] | None = None) -> str:

@@ -9,7 +9,7 @@ import sys
 import venv
 from pathlib import Path
 
-from harness import CACHE
+from harness import CACHE, locks
 
 # uv from this repository's virtualenv (requirements-dev.txt pins it).
 UV = Path(sys.executable).parent / "uv"
@@ -59,9 +59,10 @@ def readme_virtualenv(project: Path) -> Path:
 def _cached_virtualenv(kind: str, files: list[Path], make) -> Path:
     digest = hashlib.sha256(b"\0".join(file.read_bytes() for file in files)).hexdigest()[:16]
     path = CACHE / "venvs" / f"{kind}-{digest}"
-    if not (path / ".complete").exists():
-        make(path)
-        (path / ".complete").touch()
+    with locks.exclusive(path.name):
+        if not (path / ".complete").exists():
+            make(path)
+            (path / ".complete").touch()
     return path
 
 
@@ -95,3 +96,24 @@ class Manage:
         if check and result.returncode:
             raise ManageFailed(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
         return result
+
+
+def with_tools_on_path() -> dict[str, str]:
+    """This process's environment with this virtualenv's commands (uv, pre-commit) first on PATH,
+    as a developer has them after following a generated project's README."""
+    return {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+
+
+def relock(project: Path) -> None:
+    """The project's scripts/lock after an edit of its requirements.in, as its README says."""
+    result = subprocess.run(
+        ["scripts/lock"],
+        cwd=project,
+        env=with_tools_on_path(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    if result.returncode:
+        raise ManageFailed(f"scripts/lock failed in {project}:\n{result.stderr}")

@@ -35,6 +35,17 @@ def pytest_addoption(parser):
     group.addoption("--python-version", choices=MATRIX["python_version"], help="render only this Python")
 
 
+def pytest_collection_modifyitems(items):
+    """Mark each test by what it needs, for the workflow's jobs to select by (-m): `docker`, a
+    test that talks to the Docker engine; `cell`, one of those that runs once per variant."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if "docker_client" in fixtures:
+            item.add_marker("docker")
+            if fixtures & {"database", "server"}:
+                item.add_marker("cell")
+
+
 def pytest_generate_tests(metafunc):
     marker = metafunc.definition.get_closest_marker("variants")
     accepts = marker.kwargs if marker else {}
@@ -140,14 +151,13 @@ def base_image(docker_client):
 
 @pytest.fixture(scope="session")
 def build(docker_client, base_image):
-    """build(project) -> image tag; each project is built once per session."""
+    """build(project) -> image tag; the same files are built once, whichever worker asks first."""
     built = {}
 
     def build(project: Path) -> str:
         if project not in built:
-            tag = f"{images.TEST_IMAGES}/{project.name.lower()}:latest"
             try:
-                built[project] = images.build_image(docker_client, project, tag)
+                built[project] = images.build_once(docker_client, project)
             except images.BuildFailed as error:
                 built[project] = error  # one failed build fails each test of that image, once built
         if isinstance(built[project], images.BuildFailed):

@@ -12,7 +12,7 @@ import pytest
 
 from harness import REPO
 from harness.environments import production_env
-from harness.git import commit_all, git
+from harness.git import new_repository
 from harness.images import App, ProxiedClient, run_once
 from harness.project import Manage
 from harness.render import render_project
@@ -53,8 +53,7 @@ def template_with_a_fourth_gateway(tmp_path_factory):
         check=True,
         capture_output=True,
     )
-    git(template, "init", "--quiet")
-    commit_all(template, "A fourth gateway server")
+    new_repository(template, "A fourth gateway server")
     return template
 
 

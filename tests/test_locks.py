@@ -5,7 +5,6 @@ project (its scripts/lock, with PyPI) is proved here and, after updates, in test
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -20,6 +19,7 @@ from extensions.context import LOCKS, lock_problem
 from harness import images
 from harness.environments import production_env
 from harness.images import run_once
+from harness.project import relock
 
 # A lock's package line: name==version, then an environment marker if it applies only somewhere.
 PACKAGE_LINE = re.compile(r"^([a-z0-9][a-z0-9._-]*)==(\S+?)(?: ; (.+?))? \\$", re.MULTILINE)
@@ -50,23 +50,6 @@ def for_the_image(lock_text: str, python_version: str) -> dict[str, str]:
         for name, (version, marker) in locked(lock_text).items()
         if not marker or Marker(marker).evaluate(environment)
     }
-
-
-def path_with_uv() -> dict[str, str]:
-    return {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
-
-
-def scripts_lock(project: Path):
-    result = subprocess.run(
-        ["scripts/lock"],
-        cwd=project,
-        env=path_with_uv(),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
 
 
 # --- the committed locks ----------------------------------------------------------------------------
@@ -179,12 +162,12 @@ def test_relock_keeps_the_template_lock_then_adds_a_dependency_and_the_image_has
     sqlite_project, build, docker_client
 ):
     shipped = (sqlite_project / "requirements.txt").read_text()
-    scripts_lock(sqlite_project)
+    relock(sqlite_project)
     assert (sqlite_project / "requirements.txt").read_text() == shipped, "a fresh project's lock is current"
 
     with (sqlite_project / "requirements.in").open("a") as requirements:
         requirements.write("humanize==4.17.0\n")
-    scripts_lock(sqlite_project)
+    relock(sqlite_project)
     assert lock_problem(str(sqlite_project)) == ""
     relocked = locked((sqlite_project / "requirements.txt").read_text())
     assert relocked.pop("humanize")[0] == "4.17.0"

@@ -17,9 +17,9 @@ from extensions import variants
 from extensions.context import lock_problem
 from harness import CACHE, REPO
 from harness.environments import production_env, production_env_on_disk
-from harness.git import commit_all, git
+from harness.git import commit_all, git, new_repository
 from harness.images import App, ProxiedClient, run_once
-from harness.project import Manage
+from harness.project import Manage, relock, with_tools_on_path
 from harness.render import DEFAULT_ANSWERS, copier_cli, copier_update, render_project
 from harness.services import has_test_server
 
@@ -101,8 +101,7 @@ def user_project(template: Path, destination: Path, vcs_ref: str | None = None, 
         )  # fmt: skip
         assert result.returncode == 0, result.stderr
         project = destination
-    git(project, "init", "--quiet")
-    commit_all(project, "Generated from the template")
+    new_repository(project, "Generated from the template")
     make_user_edits(project)
     commit_all(project, "My own work")
     return project
@@ -155,13 +154,9 @@ def assert_settings_work(project: Path, tmp_path: Path):
     assert response.strip() == "hello from the shop app"
 
 
-def relock(project: Path):
-    """The project's scripts/lock, as its README says (uv from this repository's virtualenv)."""
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
-    result = subprocess.run(
-        ["scripts/lock"], cwd=project, env=env, capture_output=True, text=True, timeout=300, check=False
-    )
-    assert result.returncode == 0, result.stderr
+def relock_cleanly(project: Path):
+    """The project's scripts/lock, as its README says, after which nothing is left to re-lock."""
+    relock(project)
     assert lock_problem(str(project)) == ""
 
 
@@ -322,11 +317,7 @@ def install_hooks(project: Path):
 
 
 def commit_with_hooks(project: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {
-        **os.environ,
-        "PRE_COMMIT_HOME": str(CACHE / "pre-commit"),
-        "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
-    }
+    env = {**with_tools_on_path(), "PRE_COMMIT_HOME": str(CACHE / "pre-commit")}
     return subprocess.run(
         ["git", "commit", "--message", "Switch to uWSGI", *args],
         cwd=project,
@@ -401,14 +392,13 @@ def test_relative_template_path_warns_and_the_documented_recovery_works(copier_t
     assert result.returncode == 0, result.stderr
     assert f"Warning: the template was given by a relative path ({relative})" in result.stderr
     project = tmp_path / "project"
-    git(project, "init", "--quiet")
-    commit_all(project, "Generated from the template")
+    new_repository(project, "Generated from the template")
     assert "git-tracked templates" in copier_update(project).stderr
 
     readme = (project / "README.md").read_text()
     recovery = readme.split("Set `_src_path` to the", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
     recovery = recovery.replace("/absolute/path/to/the/template", str(copier_template))
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    env = with_tools_on_path()
     done = subprocess.run(
         ["sh", "-ec", recovery], cwd=project, env=env, capture_output=True, text=True, check=False
     )
@@ -508,7 +498,7 @@ def test_upgrade_from_an_older_release_keeps_user_work(template_history, tmp_pat
             config_file.write("\n# tuned by the user\n")
     assert_same_as_fresh_render_with_user_edits(project, fresh)
     assert_settings_work(project, tmp_path)
-    relock(project)
+    relock_cleanly(project)
     assert f"{USER_REQUIREMENT} \\\n" in (project / "requirements.txt").read_text()
 
 
@@ -528,7 +518,7 @@ def test_switched_project_image_serves_the_user_view(
     assert result.returncode == 0, result.stderr
     # The documented path: the update names scripts/lock, which locks the user's requirement too.
     assert NOT_LOCKED in result.stderr, result.stderr
-    relock(project)
+    relock_cleanly(project)
     database = answers(project)["database"]
     if has_test_server(database):
         database_url = database_servers(database).create_database(f"switched_{tmp_path.name[-8:]}")

@@ -2,8 +2,10 @@
 
 import json
 import re
+import shlex
 import shutil
 import subprocess
+import sys
 
 import yaml
 
@@ -55,3 +57,32 @@ def test_workflow_matrix_and_packages_come_from_the_table():
     everything = set(variant_facts("debian-packages").split())
     for row in variants.DATABASES.values():
         assert everything >= {*row.build_packages, *row.test_server_packages}
+
+
+def collected(*args: str) -> set[str]:
+    """The ids of the tests pytest collects with `args`, without running any."""
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "--quiet", "-p", "no:cacheprovider", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return {line for line in result.stdout.splitlines() if "::" in line}
+
+
+def test_every_test_runs_in_exactly_one_job_of_the_workflow():
+    jobs = yaml.safe_load(WORKFLOW.read_text())["jobs"]
+    selections = {}
+    for name, job in jobs.items():
+        for step in job["steps"]:
+            words = shlex.split(step.get("run", "").replace("${{ matrix.database }}", "x"))
+            if "scripts/test" in words:
+                selections[name] = words[words.index("-m") + 1]
+    assert set(selections) == {"render", "image", "update"}
+    everything = collected()
+    chosen = [collected("-m", expression) for expression in selections.values()]
+    assert set().union(*chosen) == everything, "tests no job runs"
+    assert sum(map(len, chosen)) == len(everything), "tests two jobs run"
+    # The image job's tests are the ones that take a variant: its matrix runs each row.
+    assert all("[" in test for test in chosen[list(selections).index("image")])
