@@ -1,6 +1,7 @@
 """deploy/kubernetes without a cluster: the base and the example overlay render with kustomize and
 validate against the Kubernetes schemas, meet the restricted Pod Security Standard, follow the
-database, and say what the image really does (its user, port, probes, migration command and
+database, select the web pods and only them, run one migrate container (the Job's or the init
+container) and say what the image really does (its user, port, probes, migration command and
 shutdown time), checked against the built image started with a read-only root file system."""
 
 from __future__ import annotations
@@ -52,6 +53,20 @@ def workloads(objects):
     return [item for item in objects if item["kind"] in {"Deployment", "Job"}]
 
 
+def pod_labels(workload) -> dict:
+    return workload["spec"]["template"]["metadata"]["labels"]
+
+
+def selector_labels(item) -> dict | None:
+    """The labels `item` selects pods by, if it selects any."""
+    if item["kind"] == "Service":
+        return item["spec"]["selector"]
+    if item["kind"] in {"Deployment", "PodDisruptionBudget"}:
+        assert set(item["spec"]["selector"]) == {"matchLabels"}
+        return item["spec"]["selector"]["matchLabels"]
+    return None
+
+
 def web_container(objects) -> dict:
     (container,) = pod_spec(only(objects, "Deployment"))["containers"]
     return container
@@ -91,21 +106,58 @@ def test_pods_meet_the_restricted_pod_security_standard(base):
             assert "memory" in container["resources"]["limits"]
 
 
+def test_every_selector_picks_the_web_pods_and_every_object_carries_the_app_label(base, overlay):
+    for objects in (base, overlay):
+        deployment = only(objects, "Deployment")
+        app = deployment["metadata"]["labels"]["app.kubernetes.io/name"]
+        for item in objects:
+            assert item["metadata"]["labels"]["app.kubernetes.io/name"] == app, item["metadata"]["name"]
+            assert item["metadata"]["name"].startswith(f"{app}-")
+            selector = selector_labels(item)
+            if selector is None:
+                continue
+            assert selector["app.kubernetes.io/name"] == app
+            # The Deployment's own pods, the Service's and the disruption budget's: the web pods,
+            # never the migration Job's (the Service would send it traffic).
+            picked = [
+                workload["metadata"]["name"]
+                for workload in workloads(objects)
+                if selector.items() <= pod_labels(workload).items()
+            ]
+            assert picked == [deployment["metadata"]["name"]], item["kind"]
+        for job in (item for item in objects if item["kind"] == "Job"):
+            assert "selector" not in job["spec"], "Kubernetes makes a Job's selector"
+            assert pod_labels(job)["app.kubernetes.io/name"] == app
+
+
+def test_migrate_container_is_the_same_in_the_job_and_the_init_container(kubectl, render, server):
+    migrate = {}
+    for database, row in variants.DATABASES.items():
+        objects = kustomize(render(database=database, server=server) / "deploy" / "kubernetes" / "base")
+        _, container = migrating_container(objects)
+        web = web_container(objects)
+        # As the web container runs: its image, settings, Secret, resources, security and mounts.
+        assert container["command"] == ["python", "manage.py", "migrate", "--noinput"]
+        for field in ("image", "envFrom", "resources", "securityContext", "volumeMounts"):
+            assert container[field] == web[field], f"{database}: {field}"
+        migrate.setdefault(row.scales_out, []).append(container)
+    # The same container in both places; the init container also mounts the SQLite volume.
+    in_jobs, in_pods = migrate[True], migrate[False]
+    assert all(container == in_jobs[0] for container in in_jobs)
+    for container in in_pods:
+        without_data = [mount for mount in container["volumeMounts"] if mount["mountPath"] != "/data"]
+        assert {**container, "volumeMounts": without_data} == in_jobs[0]
+
+
 def test_replicas_and_storage_follow_the_database(base, database):
     deployment = only(base, "Deployment")
-    web_labels = deployment["spec"]["template"]["metadata"]["labels"]
-    service_selector = only(base, "Service")["spec"]["selector"]
-    assert service_selector.items() <= web_labels.items()
     if variants.DATABASES[database].scales_out:
         autoscaler = only(base, "HorizontalPodAutoscaler")["spec"]
         assert autoscaler["minReplicas"] >= 2
         assert autoscaler["scaleTargetRef"]["name"] == deployment["metadata"]["name"]
         assert "replicas" not in deployment["spec"], "the autoscaler owns the number of replicas"
         assert deployment["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
-        budget = only(base, "PodDisruptionBudget")["spec"]
-        assert budget["selector"]["matchLabels"].items() <= web_labels.items()
-        job_labels = only(base, "Job")["spec"]["template"]["metadata"]["labels"]
-        assert not service_selector.items() <= job_labels.items(), "the Service sends no traffic to the Job"
+        assert only(base, "PodDisruptionBudget")["spec"]["maxUnavailable"] == 1
     else:
         assert deployment["spec"]["replicas"] == 1
         assert deployment["spec"]["strategy"] == {"type": "Recreate"}
