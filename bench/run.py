@@ -1,12 +1,12 @@
 """Measure the generated images against a Dockerfile in the guide's style; write the raw results.
 
-    .venv/bin/python -m bench.run [--quick] [--output PATH] [--figure NAME ...]
+    .venv/bin/python -m bench.run [--smoke] [--output PATH] [--figure NAME ...]
 
 Runs the figures bench/manifest.py lists (each a module under bench/figures/) on this machine and
 one base image, and writes what they measured, with each figure's target, as JSON: by default
-bench/results/full.json (committed; docs/benchmark.md is rendered from it) or, with --quick
-(shorter loads, fewer starts, the page figures on fewer databases), bench/results/quick.json;
-with --figure, full-some.json or quick-some.json.
+bench/results/full.json (committed; docs/benchmark.md is rendered from it) or, with --smoke (one
+gateway, one database, one start, one-second loads: about a minute), bench/results/smoke.json;
+with --figure, full-some.json or smoke-some.json.
 It decides no verdict: `python -m bench.report` does, from that file. wrk's raw output goes to
 bench/results/raw/.
 """
@@ -76,9 +76,9 @@ def template_revision() -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="a short smoke run: fewer starts, shorter loads")
+    parser.add_argument("--smoke", action="store_true", help="each figure on one gateway, with tiny loads")
     parser.add_argument(
-        "--output", type=Path, help="the JSON file (default bench/results/full.json or quick.json)"
+        "--output", type=Path, help="the JSON file (default bench/results/full.json or smoke.json)"
     )
     parser.add_argument(
         "--figure",
@@ -87,7 +87,7 @@ def main() -> None:
         help="measure only this figure (repeatable); the default is every figure",
     )
     args = parser.parse_args()
-    plan = session.QUICK if args.quick else session.FULL
+    plan = session.SMOKE if args.smoke else session.FULL
     # A run of some figures only does not replace the last run of them all.
     output = args.output or RESULTS / f"{plan.name}{'-some' if args.figure else ''}.json"
     figures = [name for name in manifest.FIGURES if not args.figure or name in args.figure]
@@ -122,6 +122,7 @@ def main() -> None:
         "schema": SCHEMA,
         "plan": plan.name,
         "settings": {
+            "servers": list(plan.servers),
             "starts": plan.starts,
             "rebuilds": plan.rebuilds,
             "load_seconds": plan.load_seconds,

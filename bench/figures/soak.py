@@ -14,8 +14,8 @@ TARGET = [NO_ERRORS]
 def measure(bench: session.Session) -> dict:
     seconds = bench.plan.soak_seconds
     rows, checks = {}, []
-    for server in session.SERVERS:
-        with serving(bench.client, bench.image(session.DATABASE, server), session.app_env()) as app:
+    for server in bench.plan.servers:
+        with serving(bench.client, bench.image(bench.plan.database, server), session.app_env()) as app:
             rows[server] = load(app, "/healthz", f"{server}-soak", seconds, CONNECTIONS)
         checks.append(
             {
@@ -33,56 +33,37 @@ def render(figure: dict, verdicts: dict[str, str]) -> markdown.Rendered:
     rendered = markdown.Rendered()
     table = []
     for server, row in data["rows"].items():
-        memory = row["memory"]
+        memory, errors = row["memory"], markdown.errors(row)
         rendered.measured[server] = (
-            f"{row['requests']} requests, errors: {markdown.errors(row)}; {len(memory['workers'])} workers, "
+            f"{row['requests']} requests, errors: {errors}; {len(memory['workers'])} workers, "
             f"RSS/PSS {markdown.workers_memory(memory)} MB, master RSS {memory['master_rss_mb']:.0f} MB"
         )
         rendered.limits[server] = row.get("read_errors_cause", "")
+        latency = [markdown.ms(row["p50"]), markdown.ms(row["p99"])]
+        master = f"{memory['master_rss_mb']:.0f}"
+        rps = f"{row['requests_per_second']:.0f}"
         table.append(
             [
                 server,
                 row["requests"],
-                f"{row['requests_per_second']:.0f}",
-                markdown.ms(row["p50"]),
-                markdown.ms(row["p99"]),
-                markdown.errors(row),
+                rps,
+                *latency,
+                errors,
                 verdicts[server],
-                f"{memory['master_rss_mb']:.0f}",
+                master,
                 markdown.workers_memory(memory),
             ]
         )
-    rendered.section = markdown.section(
-        f"{TITLE}: {data['seconds']} s at {data['connections']} connections",
-        f"`wrk --latency -t2 -c{data['connections']} -d{data['seconds']}s` on `/healthz`, "
-        "`WEB_CONCURRENCY=2`. Memory is read from `/proc` inside the container right after the load "
-        "ends: RSS counts pages shared with the master (gunicorn preloads the app and forks), PSS "
-        "splits shared pages between the processes that share them.",
-        (
-            [
-                "gateway",
-                "requests",
-                "req/s",
-                "p50 ms",
-                "p99 ms",
-                "errors",
-                "verdict",
-                "master RSS MB",
-                "RSS/PSS MB per worker",
-            ],
-            table,
-        ),
-    )
+    headers = ["gateway", "requests", "req/s", "p50 ms", "p99 ms", "errors", "verdict", "master RSS MB"]
+    rendered.values = {**data, "table": markdown.table([*headers, "RSS/PSS MB per worker"], table)}
+    rows = data["rows"].items()
     rendered.summary = [
         (
             f"{data['seconds']} s at {data['connections']} connections",
             "errors: "
-            + ", ".join(f"{server} {markdown.errors(row)}" for server, row in data["rows"].items())
+            + ", ".join(f"{server} {markdown.errors(row)}" for server, row in rows)
             + "; RSS/PSS per worker: "
-            + ", ".join(
-                f"{server} {markdown.workers_memory(row['memory'])} MB"
-                for server, row in data["rows"].items()
-            ),
+            + ", ".join(f"{server} {markdown.workers_memory(row['memory'])} MB" for server, row in rows),
             markdown.overall(verdicts.values()),
         )
     ]

@@ -20,12 +20,12 @@ PATHS = ("/healthz", "static file")
 def measure(bench: session.Session) -> dict:
     seconds = bench.plan.load_seconds
     rows, checks = {}, []
-    for server in session.SERVERS:
+    for server in bench.plan.servers:
         rows[server] = {}
         for app, label in (("hello", "hello-world"), ("bare_django", "bare Django")):
             with serving(bench.client, bench.baseline(server, app), session.app_env()) as running:
                 rows[server][label] = load(running, "/", f"{server} {label}", seconds)
-        with serving(bench.client, bench.image(session.DATABASE, server), session.app_env()) as running:
+        with serving(bench.client, bench.image(bench.plan.database, server), session.app_env()) as running:
             for label in PATHS:
                 path = static_path(running) if label == "static file" else label
                 rows[server][label] = load(running, path, f"{server} {label}", seconds)
@@ -74,30 +74,17 @@ def render(figure: dict, verdicts: dict[str, str]) -> markdown.Rendered:
             )
             rendered.measured[name] = (
                 f"{row['requests_per_second']:.0f} req/s = {ratios(row, hello)[0]}, p50/p90/p99 "
-                + "/".join(markdown.ms(row[p]) for p in PERCENTILES)
-                + " ms (hello "
-                + "/".join(markdown.ms(hello[p]) for p in PERCENTILES)
-                + f"), errors: {markdown.errors(row)}; "
-                + f"RSS/PSS per worker {markdown.workers_memory(row['memory'])} MB"
+                f"{latencies(row)} ms (hello {latencies(hello)}), errors: {markdown.errors(row)}; "
+                f"RSS/PSS per worker {markdown.workers_memory(row['memory'])} MB"
             )
             rendered.limits[name] = shortfall(figure["target"], check["measured"], row, hello, bare)
-    rendered.section = markdown.section(
-        TITLE,
-        f"`wrk --latency -t2 -c{data['connections']} -d{data['load_seconds']}s` per row, one container at "
-        "a time, `WEB_CONCURRENCY=2`. The baselines are the same image with the project's `wsgi.py` and "
-        "`asgi.py` replaced, so the same gateway command and config serve them: hello-world "
-        "(`bench/hello/`, the target's baseline) and a bare Django with no middleware and one view "
-        "(`bench/bare_django/`, for what Django itself costs on that gateway). The static file is the "
-        f"hashed `{STATIC_FILE}`, requested with "
-        + " and ".join(f"`{header}`" for header in STATIC_HEADERS)
-        + ". Errors are socket errors, or statuses of 400 and above. Memory is read from `/proc` in the "
-        "container right after each load: RSS counts pages shared with the master, PSS splits them "
-        "between the processes that share them.",
-        (
-            ["gateway", "path", *markdown.LOAD_HEADERS, "req/s vs hello", "p50/p90/p99 vs hello", "verdict"],
-            table,
-        ),
-    )
+    headers = ["gateway", "path", *markdown.LOAD_HEADERS, "req/s vs hello", "p50/p90/p99 vs hello", "verdict"]
+    rendered.values = {
+        **data,
+        "static_file": STATIC_FILE,
+        "static_headers": " and ".join(f"`{header}`" for header in STATIC_HEADERS),
+        "table": markdown.table(headers, table),
+    }
     rendered.summary = [
         (
             f"{'`/healthz`' if label == '/healthz' else 'hashed static file'}, against hello-world",
@@ -111,6 +98,10 @@ def render(figure: dict, verdicts: dict[str, str]) -> markdown.Rendered:
         for label in PATHS
     ]
     return rendered
+
+
+def latencies(row: dict) -> str:
+    return "/".join(markdown.ms(row[p]) for p in PERCENTILES)
 
 
 def shortfall(target: list[dict], measured: dict, row: dict, hello: dict, bare: dict) -> str:
