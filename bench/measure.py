@@ -53,30 +53,22 @@ def headers_for(path: str) -> tuple[str, ...]:
     return STATIC_HEADERS if path.startswith("/static/") else PROXIED
 
 
-def load(
-    app: App, path: str, name: str, seconds: int, connections: int = LOAD_CONNECTIONS, warmup: int = 0
-) -> dict:
-    """wrk on `path` (after `warmup` seconds of it, not counted), then the memory of the server's
-    processes: one row of a figure's raw data. wrk's own output is kept under RAW as `name`."""
-    if warmup:
-        wrk(app.url(path), connections, warmup, headers_for(path))
+def load(app: App, path: str, name: str, seconds: int, connections: int = LOAD_CONNECTIONS) -> dict:
+    """wrk on `path`, then the memory of the server's processes: one row of a figure's raw data,
+    with the CPU time the server's container spent meanwhile. wrk's output is kept under RAW."""
     cpu_before = cpu_seconds(app)
     output = wrk(app.url(path), connections, seconds, headers_for(path))
     log = RAW / (re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") + ".txt")
     log.parent.mkdir(parents=True, exist_ok=True)
     log.write_text(output)
-    row = {
+    return {
         "path": path,
         "seconds": seconds,
         "connections": connections,
-        "warmup_seconds": warmup,
         **parse(output),
         "cpu_seconds": round(cpu_seconds(app) - cpu_before, 3),
         "memory": memory(app),
     }
-    if row["socket_errors"]["read"]:
-        row["read_errors_cause"] = read_errors_cause(app, path)
-    return row
 
 
 def wrk(url: str, connections: int, seconds: int, headers: tuple[str, ...]) -> str:
@@ -152,18 +144,6 @@ def memory(app: App) -> dict:
     }
 
 
-def read_errors_cause(app: App, path: str) -> str:
-    """What the response shows about wrk's read errors."""
-    headers = dict(header.split(": ") for header in headers_for(path))
-    response = requests.get(app.url(path), headers=headers, timeout=10)
-    if "Content-Length" in response.headers or response.headers.get("Connection") != "close":
-        return ""
-    return (
-        "the response has no Content-Length and ends when the server closes the connection, "
-        "which wrk counts as a read error"
-    )
-
-
 def static_path(app: App) -> str:
     """The hashed name of STATIC_FILE, from the image's manifest; checked to answer 200 gzipped."""
     manifest = json.loads(app.exec("cat", "/app/staticfiles/staticfiles.json"))
@@ -173,3 +153,9 @@ def static_path(app: App) -> str:
     if response.status_code != 200 or response.headers.get("Content-Encoding") != "gzip":
         raise AssertionError(f"{path} answered {response.status_code} {dict(response.headers)}")
     return path
+
+
+def check(name: str, label: str, **measured: float) -> dict:
+    """A figure's check: its name, its label in the report, and every number its target bounds."""
+    print(f"  {label}: {measured}", flush=True)
+    return {"name": name, "label": label, "measured": measured}

@@ -64,7 +64,7 @@ def reference(project: Path, destination: Path, database: str) -> Path:
 
 
 def swap_app(client, image: str, app: str, name: str) -> str:
-    """`image` serving bench/<app>/ (hello, bare_django, bare_page) instead of the project."""
+    """`image` serving bench/<app>/ (hello, bare_page) instead of the project."""
     with tempfile.TemporaryDirectory(prefix="bench-swap-") as context:
         for module in (REPO / "bench" / app).glob("*.py"):
             shutil.copy(module, context)
@@ -72,10 +72,8 @@ def swap_app(client, image: str, app: str, name: str) -> str:
         return build(client, Path(context), name, {"IMAGE": image})
 
 
-# Appended to the settings.py of the bench's copy: the page's app.
-PAGE_SETTINGS = """
-INSTALLED_APPS += ["bench_page"]  # the benchmark's database-backed page (bench/page/)
-"""
+# Appended to the settings.py and urls.py of the bench's copy: the page's app and its URL.
+PAGE_SETTINGS = "\nINSTALLED_APPS += ['bench_page']  # the database-backed page of the benchmark\n"
 PAGE_URLS = """
 from bench_page.views import page  # noqa: E402
 

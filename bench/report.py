@@ -56,42 +56,23 @@ def render(run: dict) -> tuple[str, list[list[str]]]:
 
 
 def document(run: dict, checks: list[list[str]], sections: list[str], prose: dict[str, str]) -> str:
-    machine, template = run["machine"], run["template"]
-    smoke = run["plan"] == "smoke"
+    smoke, base = run["plan"] == "smoke", run["machine"]["base_image"]
     started = datetime.datetime.fromisoformat(run["started"])
-    loads = " → ".join(
-        " / ".join(f"{value:.2f}" for value in run["load_average"][when]) for when in ("start", "end")
-    )
-    base = machine["base_image"]
-    base_origin = STAND_IN if base.get("stand_in") else ""
-    revision = f"commit {template['commit']}" + (
-        " with uncommitted changes" if template["uncommitted_changes"] else ""
-    )
-    machine_rows = [
-        ["CPU", f"{machine['cpus']} × {machine['cpu']}"],
-        ["memory", f"{machine['memory_gib']} GiB"],
-        ["OS", f"{machine['os']}, kernel {machine['kernel']}"],
-        ["Docker engine", f"{machine['docker']} (classic builder)"],
-        ["wrk", machine["wrk"]],
-        ["base image", f"`{base['name']}`{base_origin} ({base['id']}, {base['bytes'] / MB:.0f} MB)"],
-        ["template", revision],
-        ["load average (1/5/15 min) at start, at end", loads],
-    ]
-    head = prose["document"].format_map(
-        {
-            "latest": f"Latest run: {started:%Y-%m-%d %H:%M} UTC, {run['minutes']:.0f} minutes"
-            + (SMOKE if smoke else "")
-            + ".",
-            "flag": " --smoke" if smoke else "",
-            "results": " bench/results/smoke.json" if smoke else "",
-            "plan": run["plan"],
-            "machine": markdown.table(["", ""], machine_rows),
-            "targets": markdown.table(
-                ["figure", "target", "measured", "verdict", "what limits a miss"], checks
-            ),
-        }
-    )
-    parts = [head, *sections]
+    loads = (" / ".join(f"{value:.2f}" for value in run["load_average"][when]) for when in ("start", "end"))
+    dirty = " with uncommitted changes" if run["template"]["uncommitted_changes"] else ""
+    values = {
+        "latest": f"Latest run: {started:%Y-%m-%d %H:%M} UTC, {run['minutes']:.0f} minutes{SMOKE * smoke}.",
+        "flag": " --smoke" * smoke,
+        "results": " bench/results/smoke.json" * smoke,
+        "plan": run["plan"],
+        "machine": run["machine"],
+        "stand_in": STAND_IN * bool(base.get("stand_in")),
+        "base_mb": f"{base['bytes'] / MB:.0f}",
+        "revision": f"commit {run['template']['commit']}{dirty}",
+        "loads": " → ".join(loads),
+        "targets": markdown.table(["figure", "target", "measured", "verdict", "what limits a miss"], checks),
+    }
+    parts = [prose["document"].format_map(values), *sections]
     if run.get("reference_dockerfile"):
         parts.append(
             prose["reference_dockerfile"].format_map({"dockerfile": run["reference_dockerfile"].strip()})

@@ -14,6 +14,7 @@ bench/results/raw/.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime
 import importlib
 import json
@@ -36,22 +37,18 @@ SCHEMA = 1
 
 
 def machine(client, base: str) -> dict:
-    cpuinfo = Path("/proc/cpuinfo").read_text()
-    cpu = next(
-        line.split(":", 1)[1].strip() for line in cpuinfo.splitlines() if line.startswith("model name")
-    )
-    meminfo = Path("/proc/meminfo").read_text()
-    memory_kb = int(next(line.split()[1] for line in meminfo.splitlines() if line.startswith("MemTotal")))
-    os_release = dict(
-        line.split("=", 1) for line in Path("/etc/os-release").read_text().splitlines() if "=" in line
-    )
+    def proc(name: str, key: str) -> str:
+        """The value of `key` in /proc/`name`, a file of `key: value` lines."""
+        lines = Path(f"/proc/{name}").read_text().splitlines()
+        return next(line.split(":", 1)[1].strip() for line in lines if line.startswith(key))
+
     image = client.images.get(base)
     wrk = subprocess.run(["wrk", "-v"], capture_output=True, text=True, check=False).stdout.split()
     return {
         "cpus": os.cpu_count(),
-        "cpu": cpu,
-        "memory_gib": round(memory_kb / 1024**2, 1),
-        "os": os_release["PRETTY_NAME"].strip('"'),
+        "cpu": proc("cpuinfo", "model name"),
+        "memory_gib": round(int(proc("meminfo", "MemTotal").split()[0]) / 1024**2, 1),
+        "os": platform.freedesktop_os_release()["PRETTY_NAME"],
         "kernel": platform.release(),
         "docker": client.version()["Version"],
         "wrk": wrk[1] if len(wrk) > 1 else "unknown",
@@ -121,14 +118,7 @@ def main() -> None:
     run = {
         "schema": SCHEMA,
         "plan": plan.name,
-        "settings": {
-            "servers": list(plan.servers),
-            "starts": plan.starts,
-            "rebuilds": plan.rebuilds,
-            "load_seconds": plan.load_seconds,
-            "soak_seconds": plan.soak_seconds,
-            "page_databases": list(plan.page_databases),
-        },
+        "settings": {name: value for name, value in dataclasses.asdict(plan).items() if name != "name"},
         "started": started.isoformat(timespec="seconds"),
         "minutes": round((time.monotonic() - clock) / 60, 1),
         "load_average": {"start": list(load_at_start), "end": list(os.getloadavg())},

@@ -118,12 +118,10 @@ class Session:
             return None
         return (self._contexts["reference"] / "Dockerfile").read_text()
 
-    def baseline(self, server: str, app: str) -> str:
-        """The plan's image for `server` serving bench/<app>/ (hello, bare_django) instead."""
-        image = self.image(self.plan.database, server)
-        return self._image(
-            f"{app}-{server}", lambda: projects.swap_app(self.client, image, app, f"{app}-{server}")
-        )
+    def hello_image(self, server: str) -> str:
+        """The plan's image for `server` serving bench/hello/ instead: the gateway alone."""
+        image, name = self.image(self.plan.database, server), f"hello-{server}"
+        return self._image(name, lambda: projects.swap_app(self.client, image, "hello", name))
 
     def page_project(self, database: str, server: str) -> Path:
         """The project with the database-backed page added (bench/page/)."""
@@ -139,32 +137,20 @@ class Session:
         name = f"bare-page-{database}-{server}"
         return self._image(name, lambda: projects.swap_app(self.client, image, "bare_page", name))
 
-    # --- databases -----------------------------------------------------------------------------
-
-    def database(self, database: str, name: str) -> tuple[str, dict]:
-        """A new, empty database: its DATABASE_URL and the volumes a container needs to reach it.
-        PostgreSQL and MariaDB run on the host (harness.services); SQLite on a new volume."""
-        if not services.has_test_server(database):
-            volume = self.client.volumes.create(f"django-template-bench-{uuid.uuid4().hex[:8]}")
-            self._volumes.append(volume)
-            return f"sqlite:////data/{name}.sqlite3", {volume.name: {"bind": "/data", "mode": "rw"}}
-        if database not in self._servers:
-            server_class = services.server_class_for(database)
-            if not server_class.available():
-                raise SystemExit(
-                    f"bench: no {database} server binaries on this machine (the page figures need them)"
-                )
-            server = server_class(self.work / f"{database}-server")
-            server.start()
-            self._servers[database] = server
-        return self._servers[database].create_database(name), {}
+    # --- the page's databases ---------------------------------------------------------------------
 
     def page_database(self, database: str, server: str) -> tuple[str, dict]:
-        """The database the page image for `database` and `server` serves, migrated (its 20 rows
-        included): its DATABASE_URL and volumes. One per cell, made once."""
+        """The database the page image for `database` and `server` serves, new and migrated (its 20
+        rows included): its DATABASE_URL and the volumes a container needs to reach it. PostgreSQL
+        and MariaDB run on the host, SQLite on a new volume. One per cell."""
         key = f"{database}-{server}"
         if key not in self._page_databases:
-            url, volumes = self.database(database, f"page_{server}")
+            if services.has_test_server(database):
+                url, volumes = self._server(database).create_database(f"page_{server}"), {}
+            else:
+                volume = self.client.volumes.create(f"django-template-bench-{uuid.uuid4().hex[:8]}")
+                self._volumes.append(volume)
+                url, volumes = f"sqlite:////data/page_{server}.sqlite3", {volume.name: {"bind": "/data"}}
             image = self.page_image(database, server)
             command = ["python", "manage.py", "migrate", "--noinput"]
             status, output = run_once(self.client, image, command, app_env(DATABASE_URL=url), volumes)
@@ -172,6 +158,18 @@ class Session:
                 raise RuntimeError(f"migrate failed in {image}:\n{output[-3000:]}")
             self._page_databases[key] = (url, volumes)
         return self._page_databases[key]
+
+    def _server(self, database: str) -> services._DatabaseServer:
+        """`database`'s server on the host (harness.services), started on first use."""
+        if database not in self._servers:
+            server_class = services.server_class_for(database)
+            if not server_class.available():
+                raise SystemExit(
+                    f"bench: no {database} server binaries on this machine (the page needs them)"
+                )
+            self._servers[database] = server_class(self.work / f"{database}-server")
+            self._servers[database].start()
+        return self._servers[database]
 
     def close(self) -> None:
         for server in self._servers.values():

@@ -9,7 +9,7 @@ from contextlib import ExitStack
 import requests
 
 from bench import markdown, session
-from bench.measure import LOAD_CONNECTIONS, PROXIED, load, serving, wrk
+from bench.measure import LOAD_CONNECTIONS, PROXIED, check, load, serving, wrk
 from bench.targets import NO_ERRORS, at_least
 
 TITLE = "Database-backed page, 2 workers"
@@ -30,27 +30,19 @@ def measure(bench: session.Session) -> dict:
         for server in bench.plan.servers:
             url, volumes = bench.page_database(database, server)
             env = session.app_env(DATABASE_URL=url)
-            images = {
-                "bare Django": bench.bare_page_image(database, server),
-                "project": bench.page_image(database, server),
-            }
+            images = {"bare Django": bench.bare_page_image, "project": bench.page_image}
             with ExitStack() as stack:
                 apps = {
-                    label: stack.enter_context(serving(bench.client, image, env, volumes))
+                    label: stack.enter_context(serving(bench.client, image(database, server), env, volumes))
                     for label, image in images.items()
                 }
                 rows[database][server] = cell = interleaved(bench, f"page {database} {server}", apps)
-            checks.append(
-                {
-                    "name": f"{database} {server}",
-                    "label": f"database-backed page, {database} on {server}, against a bare Django",
-                    "measured": {
-                        "requests_per_second_ratio": round(ratio(cell), 3),
-                        "errors": cell["project"]["errors"],
-                    },
-                }
-            )
-            print(f"  {database} on {server}: {checks[-1]['measured']}", flush=True)
+            label = f"database-backed page, {database} on {server}, against a bare Django"
+            measured = {
+                "requests_per_second_ratio": round(ratio(cell), 3),
+                "errors": cell["project"]["errors"],
+            }
+            checks.append(check(f"{database} {server}", label, **measured))
     rounds, slice_seconds = turns(bench.plan.load_seconds)
     data = {
         "load_seconds": bench.plan.load_seconds,
@@ -103,7 +95,6 @@ def merged(rows: list[dict]) -> dict:
         "seconds": seconds,
         "runs": len(rows),
         "turns_requests_per_second": [row["requests_per_second"] for row in rows],
-        "turns_cpu_ms_per_request": [per_request_ms(row["cpu_seconds"], row["requests"]) for row in rows],
         "requests": requests,
         "requests_per_second": round(requests / seconds, 2),
         **{p: round(sum(row[p] for row in rows) / len(rows), 3) for p in ("p50", "p90", "p99")},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bench import markdown, session
 from bench.markdown import MB
+from bench.measure import check
 from bench.targets import at_most
 from harness.images import run_once
 
@@ -30,12 +31,8 @@ def measure(bench: session.Session) -> dict:
         "template_layers": layers(client, template, bench.base),
         "reference_layers": layers(client, reference, bench.base),
     }
-    check = {
-        "name": "size",
-        "label": f"final image size, {bench.plan.database} variant",
-        "measured": {"size_mb": round(data["template_bytes"] / MB)},
-    }
-    return {"checks": [check], "data": data}
+    label = f"final image size, {bench.plan.database} variant"
+    return {"checks": [check("size", label, size_mb=round(data["template_bytes"] / MB))], "data": data}
 
 
 def layers(client, image: str, base: str) -> list[list]:

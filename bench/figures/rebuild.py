@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from bench import markdown, projects, session
+from bench.measure import check
 from bench.targets import at_most
 
 TITLE = "Rebuild after a code-only change"
@@ -23,12 +24,11 @@ def measure(bench: session.Session) -> dict:
     bench.reference_image()
     seconds = {"template": [], "reference": []}
     with tempfile.TemporaryDirectory(prefix="bench-rebuild-") as work:
-        contexts = {
-            "template": shutil.copytree(
-                bench.project(bench.plan.database, "gunicorn"), Path(work) / "template"
-            ),
-            "reference": shutil.copytree(bench.reference_project(), Path(work) / "reference"),
+        sources = {
+            "template": bench.project(bench.plan.database, "gunicorn"),
+            "reference": bench.reference_project(),
         }
+        contexts = {name: shutil.copytree(project, Path(work) / name) for name, project in sources.items()}
         for _ in range(bench.plan.rebuilds):
             for name, context in contexts.items():
                 projects.touch_code(context)
@@ -36,14 +36,10 @@ def measure(bench: session.Session) -> dict:
                 tag = projects.build(bench.client, context, f"{name}-rebuild")
                 seconds[name].append(round(time.monotonic() - started, 2))
                 bench.client.images.remove(tag)
-                print(f"  {name}: {seconds[name][-1]:.1f} s", flush=True)
     template, reference = (statistics.median(seconds[name]) for name in ("template", "reference"))
-    check = {
-        "name": "rebuild",
-        "label": "rebuild after a code-only change, against the reference",
-        "measured": {"ratio": round(template / reference, 2)},  # as precise as the target
-    }
-    return {"checks": [check], "data": {"seconds": seconds}}
+    ratio = round(template / reference, 2)  # as precise as the target
+    label = "rebuild after a code-only change, against the reference"
+    return {"checks": [check("rebuild", label, ratio=ratio)], "data": {"seconds": seconds}}
 
 
 def render(figure: dict, verdicts: dict[str, str]) -> markdown.Rendered:

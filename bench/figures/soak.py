@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bench import markdown, session
-from bench.measure import load, serving
+from bench.measure import check, load, serving
 from bench.targets import NO_ERRORS
 
 TITLE = "Soak"
@@ -17,14 +17,8 @@ def measure(bench: session.Session) -> dict:
     for server in bench.plan.servers:
         with serving(bench.client, bench.image(bench.plan.database, server), session.app_env()) as app:
             rows[server] = load(app, "/healthz", f"{server}-soak", seconds, CONNECTIONS)
-        checks.append(
-            {
-                "name": server,
-                "label": f"{seconds} s at {CONNECTIONS} connections on {server}",
-                "measured": {"errors": rows[server]["errors"]},
-            }
-        )
-        print(f"  {server}: {rows[server]['requests']} requests, {rows[server]['errors']} errors", flush=True)
+        label = f"{seconds} s at {CONNECTIONS} connections on {server}"
+        checks.append(check(server, label, errors=rows[server]["errors"]))
     return {"checks": checks, "data": {"seconds": seconds, "connections": CONNECTIONS, "rows": rows}}
 
 
@@ -33,29 +27,14 @@ def render(figure: dict, verdicts: dict[str, str]) -> markdown.Rendered:
     rendered = markdown.Rendered()
     table = []
     for server, row in data["rows"].items():
-        memory, errors = row["memory"], markdown.errors(row)
+        memory, master = row["memory"], f"{row['memory']['master_rss_mb']:.0f}"
         rendered.measured[server] = (
-            f"{row['requests']} requests, errors: {errors}; {len(memory['workers'])} workers, "
-            f"RSS/PSS {markdown.workers_memory(memory)} MB, master RSS {memory['master_rss_mb']:.0f} MB"
+            f"{row['requests']} requests, errors: {markdown.errors(row)}; {len(memory['workers'])} workers, "
+            f"RSS/PSS {markdown.workers_memory(memory)} MB, master RSS {master} MB"
         )
-        rendered.limits[server] = row.get("read_errors_cause", "")
-        latency = [markdown.ms(row["p50"]), markdown.ms(row["p99"])]
-        master = f"{memory['master_rss_mb']:.0f}"
-        rps = f"{row['requests_per_second']:.0f}"
-        table.append(
-            [
-                server,
-                row["requests"],
-                rps,
-                *latency,
-                errors,
-                verdicts[server],
-                master,
-                markdown.workers_memory(memory),
-            ]
-        )
-    headers = ["gateway", "requests", "req/s", "p50 ms", "p99 ms", "errors", "verdict", "master RSS MB"]
-    rendered.values = {**data, "table": markdown.table([*headers, "RSS/PSS MB per worker"], table)}
+        table.append([server, row["requests"], *markdown.load_cells(row), master, verdicts[server]])
+    headers = ["gateway", "requests", *markdown.LOAD_HEADERS, "master RSS MB", "verdict"]
+    rendered.values = {**data, "table": markdown.table(headers, table)}
     rows = data["rows"].items()
     rendered.summary = [
         (
