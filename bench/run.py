@@ -5,10 +5,9 @@
 Runs the figures bench/manifest.py lists (each a module under bench/figures/) on this machine and
 one base image, and writes what they measured, with each figure's target, as JSON: by default
 bench/results/full.json (committed; docs/benchmark.md is rendered from it) or, with --smoke (one
-gateway, one database, one start, one-second loads: about a minute), bench/results/smoke.json;
-with --figure, full-some.json or smoke-some.json.
-It decides no verdict: `python -m bench.report` does, from that file. wrk's raw output goes to
-bench/results/raw/.
+variant, one start, one rebuild, one-second loads: proof that each figure measures),
+bench/results/smoke.json; with --figure, full-some.json or smoke-some.json. It decides no
+verdict: `python -m bench.report` does, from that file. wrk's raw output goes to bench/results/raw/.
 """
 
 from __future__ import annotations

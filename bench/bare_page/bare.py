@@ -3,7 +3,7 @@ processors, only the bench_page app, and the project's own DATABASES (the same U
 connection policy). The database-backed page figure compares the project with it.
 
 With wsgi.py and asgi.py it is copied over the project's package in a derived image, like
-bench/bare_django/: the image's CMD and the gateway's config run unchanged.
+bench/hello/: the image's CMD and the gateway's config run unchanged.
 """
 
 import django
