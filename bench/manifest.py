@@ -1,5 +1,6 @@
 """The benchmark's figures, in the order `python -m bench.run` measures them and
-`python -m bench.report` shows them: module names under bench/figures/."""
+`python -m bench.report` shows them: module names under bench/figures/. Each guards a target;
+the studies whose decision is taken are docs/benchmark.md's "Decided studies" (bench/decided.md)."""
 
 FIGURES = (
     "image_size",
@@ -7,8 +8,5 @@ FIGURES = (
     "cold_start",
     "throughput",
     "soak",
-    "asgi_static",
     "database_page",
-    "connection_reuse",
-    "granian",
 )

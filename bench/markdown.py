@@ -15,11 +15,6 @@ def table(headers: list[str], rows: list[list]) -> str:
     return "\n".join("| " + " | ".join(cell(value) for value in line) + " |" for line in lines)
 
 
-def section(title: str, text: str, *tables: tuple[list[str], list[list]]) -> str:
-    parts = [f"## {title}", text.strip(), *(table(*each) for each in tables)]
-    return "\n\n".join(part for part in parts if part)
-
-
 def ms(value: float) -> str:
     return f"{value:.2f}"
 
@@ -44,11 +39,6 @@ def load_cells(row: dict) -> list[str]:
 LOAD_HEADERS = ["req/s", "p50 ms", "p90 ms", "p99 ms", "errors", "RSS/PSS MB per worker"]
 
 
-def fastest(rows: dict[str, dict]) -> str:
-    """The name of the best of some wrk rows: no errors first, then more requests/s."""
-    return max(rows, key=lambda name: (rows[name]["errors"] == 0, rows[name]["requests_per_second"]))
-
-
 def errors(row: dict) -> str:
     kinds = [f"{count} {kind}" for kind, count in row["socket_errors"].items() if count]
     if row["bad_status"]:
@@ -59,12 +49,12 @@ def errors(row: dict) -> str:
 @dataclass
 class Rendered:
     """What the report shows of one figure: per check its measured text and, for a miss, what
-    limits it; the figure's section; and its rows in the README's summary, as (figure, latest,
-    verdict)."""
+    limits it; what the figure's part of bench/report.md fills in (its tables, its settings); and
+    its rows in the README's summary, as (figure, latest, verdict)."""
 
     measured: dict[str, str] = field(default_factory=dict)
     limits: dict[str, str] = field(default_factory=dict)
-    section: str = ""
+    values: dict[str, object] = field(default_factory=dict)
     summary: list[tuple[str, str, str]] = field(default_factory=list)
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from contextlib import contextmanager
 from pathlib import Path
 
 import requests
 
-from bench import wrk
 from harness import REPO
 from harness.images import App
 
@@ -53,28 +53,56 @@ def headers_for(path: str) -> tuple[str, ...]:
     return STATIC_HEADERS if path.startswith("/static/") else PROXIED
 
 
-def load(
-    app: App, path: str, name: str, seconds: int, connections: int = LOAD_CONNECTIONS, warmup: int = 0
-) -> dict:
-    """wrk on `path` (after `warmup` seconds of it, not counted), then the memory of the server's
-    processes: one row of a figure's raw data. wrk's own output is kept under RAW as `name`."""
-    log = RAW / (re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") + ".txt")
-    if warmup:
-        wrk.run(app.url(path), connections, warmup, headers_for(path))
+def load(app: App, path: str, name: str, seconds: int, connections: int = LOAD_CONNECTIONS) -> dict:
+    """wrk on `path`, then the memory of the server's processes: one row of a figure's raw data,
+    with the CPU time the server's container spent meanwhile. wrk's output is kept under RAW."""
     cpu_before = cpu_seconds(app)
-    result = wrk.run(app.url(path), connections, seconds, headers_for(path), log=log)
-    row = {
+    output = wrk(app.url(path), connections, seconds, headers_for(path))
+    log = RAW / (re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") + ".txt")
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_text(output)
+    return {
         "path": path,
         "seconds": seconds,
         "connections": connections,
-        "warmup_seconds": warmup,
-        **result.as_dict(),
+        **parse(output),
         "cpu_seconds": round(cpu_seconds(app) - cpu_before, 3),
         "memory": memory(app),
     }
-    if result.socket_errors["read"]:
-        row["read_errors_cause"] = read_errors_cause(app, path)
-    return row
+
+
+def wrk(url: str, connections: int, seconds: int, headers: tuple[str, ...]) -> str:
+    """`wrk --latency -t2 -c<connections> -d<seconds>s`: the command line and its output."""
+    command = ["wrk", "--latency", "-t2", f"-c{connections}", f"-d{seconds}s"]
+    for header in headers:
+        command += ["-H", header]
+    run = subprocess.run([*command, url], capture_output=True, text=True, check=True, timeout=seconds + 30)
+    return f"$ {' '.join(command)} {url}\n{run.stdout}"
+
+
+MILLISECONDS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3}
+
+
+def parse(output: str) -> dict:
+    """wrk's summary: requests, req/s, p50/p90/p99 in ms, responses with a status of 400 or more
+    (bad_status), socket errors by kind, and `errors`, the two added up."""
+
+    def percentile(p):
+        value, unit = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s|m)\s*$", output, re.M).groups()
+        return float(value) * MILLISECONDS[unit]
+
+    socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    counts = map(int, socket.groups()) if socket else (0,) * 4
+    socket_errors = dict(zip(("connect", "read", "write", "timeout"), counts, strict=True))
+    bad_status = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    row = {
+        "requests": int(re.search(r"(\d+) requests in", output).group(1)),
+        "requests_per_second": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        **{f"p{p}": percentile(p) for p in (50, 90, 99)},
+        "bad_status": int(bad_status.group(1)) if bad_status else 0,
+        "socket_errors": socket_errors,
+    }
+    return {**row, "errors": row["bad_status"] + sum(socket_errors.values())}
 
 
 # Where a container's CPU time is, by cgroup version and Docker's cgroup driver.
@@ -116,18 +144,6 @@ def memory(app: App) -> dict:
     }
 
 
-def read_errors_cause(app: App, path: str) -> str:
-    """What the response shows about wrk's read errors."""
-    headers = dict(header.split(": ") for header in headers_for(path))
-    response = requests.get(app.url(path), headers=headers, timeout=10)
-    if "Content-Length" in response.headers or response.headers.get("Connection") != "close":
-        return ""
-    return (
-        "the response has no Content-Length and ends when the server closes the connection, "
-        "which wrk counts as a read error"
-    )
-
-
 def static_path(app: App) -> str:
     """The hashed name of STATIC_FILE, from the image's manifest; checked to answer 200 gzipped."""
     manifest = json.loads(app.exec("cat", "/app/staticfiles/staticfiles.json"))
@@ -137,3 +153,9 @@ def static_path(app: App) -> str:
     if response.status_code != 200 or response.headers.get("Content-Encoding") != "gzip":
         raise AssertionError(f"{path} answered {response.status_code} {dict(response.headers)}")
     return path
+
+
+def check(name: str, label: str, **measured: float) -> dict:
+    """A figure's check: its name, its label in the report, and every number its target bounds."""
+    print(f"  {label}: {measured}", flush=True)
+    return {"name": name, "label": label, "measured": measured}

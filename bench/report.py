@@ -4,7 +4,8 @@
 
 RESULTS defaults to bench/results/full.json, and the output to docs/benchmark.md for a full run
 (bench/results/<plan>.md otherwise). The verdicts are computed here, from each figure's target and
-measured numbers as the JSON holds them; the README's summary rows are printed to stdout.
+measured numbers as the JSON holds them; the README's summary rows are printed to stdout. The prose
+is bench/report.md's, and the studies no longer run are bench/decided.md, as it is.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import argparse
 import datetime
 import importlib
 import json
+import re
 from pathlib import Path
 
 from bench import manifest, markdown, targets
@@ -21,11 +23,20 @@ from harness import REPO
 
 RESULTS = REPO / "bench" / "results"
 STAND_IN = ", the stand-in from `scripts/build-offline-base-image`"
+SMOKE = ", a smoke run (one gateway, one-second loads): it proves each figure measures, not figures to quote"
+TEMPLATE = REPO / "bench" / "report.md"
+DECIDED = REPO / "bench" / "decided.md"
+
+
+def parts() -> dict[str, str]:
+    """bench/report.md's parts by name: the text after each line `<!-- name -->`."""
+    pieces = re.split(r"^<!-- (\w+) -->\n", TEMPLATE.read_text(), flags=re.MULTILINE)
+    return dict(zip(pieces[1::2], (piece.strip() for piece in pieces[2::2]), strict=True))
 
 
 def render(run: dict) -> tuple[str, list[list[str]]]:
     """The markdown document, and the README's summary rows (figure, target, latest, verdict)."""
-    checks, sections, summary = [], [], []
+    checks, sections, summary, prose = [], [], [], parts()
     for name in manifest.FIGURES:
         if name not in run["figures"]:
             continue
@@ -34,73 +45,39 @@ def render(run: dict) -> tuple[str, list[list[str]]]:
             check["name"]: targets.verdict(figure["target"], check["measured"]) for check in figure["checks"]
         }
         rendered = importlib.import_module(f"bench.figures.{name}").render(figure, verdicts)
-        target = targets.text(figure["target"]) if figure["target"] else "none: reported"
+        target = targets.text(figure["target"])
         for check in figure["checks"]:
             verdict = verdicts[check["name"]]
             limit = rendered.limits.get(check["name"], "") if verdict == "MISS" else ""
             checks.append([check["label"], target, rendered.measured[check["name"]], verdict, limit])
-        sections.append(rendered.section)
+        sections.append(prose[name].format_map({"title": figure["title"], **rendered.values}))
         summary += [[label, target, latest, verdict] for label, latest, verdict in rendered.summary]
-    return document(run, checks, sections), summary
+    return document(run, checks, sections, prose), summary
 
 
-def document(run: dict, checks: list[list[str]], sections: list[str]) -> str:
-    machine, template = run["machine"], run["template"]
-    quick = run["plan"] == "quick"
+def document(run: dict, checks: list[list[str]], sections: list[str], prose: dict[str, str]) -> str:
+    smoke, base = run["plan"] == "smoke", run["machine"]["base_image"]
     started = datetime.datetime.fromisoformat(run["started"])
-    loads = " → ".join(
-        " / ".join(f"{value:.2f}" for value in run["load_average"][when]) for when in ("start", "end")
-    )
-    base = machine["base_image"]
-    base_origin = STAND_IN if base.get("stand_in") else ""
-    revision = f"commit {template['commit']}" + (
-        " with uncommitted changes" if template["uncommitted_changes"] else ""
-    )
-    machine_rows = [
-        ["CPU", f"{machine['cpus']} × {machine['cpu']}"],
-        ["memory", f"{machine['memory_gib']} GiB"],
-        ["OS", f"{machine['os']}, kernel {machine['kernel']}"],
-        ["Docker engine", f"{machine['docker']} (classic builder)"],
-        ["wrk", machine["wrk"]],
-        [
-            "base image",
-            f"`{base['name']}`{base_origin} ({base['id']}, {base['bytes'] / MB:.0f} MB)",
-        ],
-        ["template", revision],
-        ["load average (1/5/15 min) at start, at end", loads],
-    ]
-    flag, results = (" --quick", " bench/results/quick.json") if quick else ("", "")
-    latest = (
-        f"Latest run: {started:%Y-%m-%d %H:%M} UTC, {run['minutes']:.0f} minutes"
-        + (", quick run (short loads: a smoke test, not figures to quote)" if quick else "")
-        + ". Reproduce from a checkout of the repository, on a machine with a Docker engine, `wrk` "
-        "and the PostgreSQL and MariaDB server binaries:"
-    )
-    parts = [
-        "# Benchmark: the generated images against the guide's Dockerfile",
-        latest,
-        f"```sh\n.venv/bin/python -m bench.run{flag}\n.venv/bin/python -m bench.report{results}\n```",
-        (
-            "The first command measures and writes the raw results as JSON "
-            f"(`bench/results/{run['plan']}.json`); the second computes the verdicts and writes this page."
-        ),
-        "## Machine",
-        markdown.table(["", ""], machine_rows),
-        (
-            "The load generator runs on the same CPUs as the containers. Every container uses the host "
-            "network, bound to 127.0.0.1; every image is built from the same base image."
-        ),
-        "## Targets",
-        markdown.table(["figure", "target", "measured", "verdict", "what limits a miss"], checks),
-        *sections,
-    ]
+    loads = (" / ".join(f"{value:.2f}" for value in run["load_average"][when]) for when in ("start", "end"))
+    dirty = " with uncommitted changes" if run["template"]["uncommitted_changes"] else ""
+    values = {
+        "latest": f"Latest run: {started:%Y-%m-%d %H:%M} UTC, {run['minutes']:.0f} minutes{SMOKE * smoke}.",
+        "flag": " --smoke" * smoke,
+        "results": " bench/results/smoke.json" * smoke,
+        "plan": run["plan"],
+        "machine": run["machine"],
+        "stand_in": STAND_IN * bool(base.get("stand_in")),
+        "base_mb": f"{base['bytes'] / MB:.0f}",
+        "revision": f"commit {run['template']['commit']}{dirty}",
+        "loads": " → ".join(loads),
+        "targets": markdown.table(["figure", "target", "measured", "verdict", "what limits a miss"], checks),
+    }
+    parts = [prose["document"].format_map(values), *sections]
     if run.get("reference_dockerfile"):
-        parts += [
-            "## The reference Dockerfile",
-            "The guide's style, built on the same base image from a copy of the same rendered project:",
-            f"```dockerfile\n{run['reference_dockerfile'].strip()}\n```",
-        ]
-    return "\n\n".join(parts) + "\n"
+        parts.append(
+            prose["reference_dockerfile"].format_map({"dockerfile": run["reference_dockerfile"].strip()})
+        )
+    return "\n\n".join([*parts, DECIDED.read_text().strip()]) + "\n"
 
 
 def main() -> None:

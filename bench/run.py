@@ -1,19 +1,19 @@
 """Measure the generated images against a Dockerfile in the guide's style; write the raw results.
 
-    .venv/bin/python -m bench.run [--quick] [--output PATH] [--figure NAME ...]
+    .venv/bin/python -m bench.run [--smoke] [--output PATH] [--figure NAME ...]
 
 Runs the figures bench/manifest.py lists (each a module under bench/figures/) on this machine and
 one base image, and writes what they measured, with each figure's target, as JSON: by default
-bench/results/full.json (committed; docs/benchmark.md is rendered from it) or, with --quick
-(shorter loads, fewer starts, the page figures on fewer databases), bench/results/quick.json;
-with --figure, full-some.json or quick-some.json.
-It decides no verdict: `python -m bench.report` does, from that file. wrk's raw output goes to
-bench/results/raw/.
+bench/results/full.json (committed; docs/benchmark.md is rendered from it) or, with --smoke (one
+variant, one start, one rebuild, one-second loads: proof that each figure measures),
+bench/results/smoke.json; with --figure, full-some.json or smoke-some.json. It decides no
+verdict: `python -m bench.report` does, from that file. wrk's raw output goes to bench/results/raw/.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime
 import importlib
 import json
@@ -36,22 +36,18 @@ SCHEMA = 1
 
 
 def machine(client, base: str) -> dict:
-    cpuinfo = Path("/proc/cpuinfo").read_text()
-    cpu = next(
-        line.split(":", 1)[1].strip() for line in cpuinfo.splitlines() if line.startswith("model name")
-    )
-    meminfo = Path("/proc/meminfo").read_text()
-    memory_kb = int(next(line.split()[1] for line in meminfo.splitlines() if line.startswith("MemTotal")))
-    os_release = dict(
-        line.split("=", 1) for line in Path("/etc/os-release").read_text().splitlines() if "=" in line
-    )
+    def proc(name: str, key: str) -> str:
+        """The value of `key` in /proc/`name`, a file of `key: value` lines."""
+        lines = Path(f"/proc/{name}").read_text().splitlines()
+        return next(line.split(":", 1)[1].strip() for line in lines if line.startswith(key))
+
     image = client.images.get(base)
     wrk = subprocess.run(["wrk", "-v"], capture_output=True, text=True, check=False).stdout.split()
     return {
         "cpus": os.cpu_count(),
-        "cpu": cpu,
-        "memory_gib": round(memory_kb / 1024**2, 1),
-        "os": os_release["PRETTY_NAME"].strip('"'),
+        "cpu": proc("cpuinfo", "model name"),
+        "memory_gib": round(int(proc("meminfo", "MemTotal").split()[0]) / 1024**2, 1),
+        "os": platform.freedesktop_os_release()["PRETTY_NAME"],
         "kernel": platform.release(),
         "docker": client.version()["Version"],
         "wrk": wrk[1] if len(wrk) > 1 else "unknown",
@@ -76,9 +72,9 @@ def template_revision() -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="a short smoke run: fewer starts, shorter loads")
+    parser.add_argument("--smoke", action="store_true", help="each figure on one gateway, with tiny loads")
     parser.add_argument(
-        "--output", type=Path, help="the JSON file (default bench/results/full.json or quick.json)"
+        "--output", type=Path, help="the JSON file (default bench/results/full.json or smoke.json)"
     )
     parser.add_argument(
         "--figure",
@@ -87,7 +83,7 @@ def main() -> None:
         help="measure only this figure (repeatable); the default is every figure",
     )
     args = parser.parse_args()
-    plan = session.QUICK if args.quick else session.FULL
+    plan = session.SMOKE if args.smoke else session.FULL
     # A run of some figures only does not replace the last run of them all.
     output = args.output or RESULTS / f"{plan.name}{'-some' if args.figure else ''}.json"
     figures = [name for name in manifest.FIGURES if not args.figure or name in args.figure]
@@ -121,13 +117,7 @@ def main() -> None:
     run = {
         "schema": SCHEMA,
         "plan": plan.name,
-        "settings": {
-            "starts": plan.starts,
-            "rebuilds": plan.rebuilds,
-            "load_seconds": plan.load_seconds,
-            "soak_seconds": plan.soak_seconds,
-            "page_databases": list(plan.page_databases),
-        },
+        "settings": {name: value for name, value in dataclasses.asdict(plan).items() if name != "name"},
         "started": started.isoformat(timespec="seconds"),
         "minutes": round((time.monotonic() - clock) / 60, 1),
         "load_average": {"start": list(load_at_start), "end": list(os.getloadavg())},

@@ -14,19 +14,14 @@ from harness import services
 from harness.environments import production_env
 from harness.images import run_once
 
-# The variant the image, rebuild, cold start, throughput and soak figures use: its driver needs a
-# compiler, so its image shows what the builder stage saves.
-DATABASE = "mysql"
-SERVERS = tuple(variants.SERVERS)
-SERVESTATIC_VERSION = "4.4.0"
-GRANIAN_VERSION = "2.8.9"
-GRANIAN_BASIS = {"wsgi": "gunicorn", "asgi": "uvicorn"}
-UVICORN_WORKER_VERSIONS = {"gunicorn": "27.0.1", "uvicorn-worker": "0.4.0"}
-
 
 @dataclass(frozen=True)
 class Plan:
     name: str
+    # The variant the image, rebuild, cold start, throughput and soak figures use.
+    database: str
+    # The gateways the figures measure, each of them.
+    servers: tuple[str, ...]
     starts: int
     rebuilds: int
     load_seconds: int
@@ -34,12 +29,15 @@ class Plan:
     # Seconds of load before each measured one on the database-backed page (each worker's first
     # requests connect and compile the template).
     warmup_seconds: int
-    # The databases the database-backed page figures cover, each on every gateway.
+    # The databases the database-backed page covers, each on every gateway of the plan.
     page_databases: tuple[str, ...]
 
 
+# mysql's driver needs a compiler, so its image shows what the builder stage saves.
 FULL = Plan(
     "full",
+    database="mysql",
+    servers=tuple(variants.SERVERS),
     starts=9,
     rebuilds=3,
     load_seconds=10,
@@ -47,15 +45,18 @@ FULL = Plan(
     warmup_seconds=2,
     page_databases=tuple(variants.DATABASES),
 )
-# The quick run covers the page on the database the other figures' images already carry.
-QUICK = Plan(
-    "quick",
+# The smoke run (tests/test_benchmark.py) proves that every figure measures and the report renders:
+# one variant, whose reference image compiles nothing, one start, one-second loads.
+SMOKE = Plan(
+    "smoke",
+    database="sqlite",
+    servers=("gunicorn",),
     starts=1,
     rebuilds=1,
-    load_seconds=2,
-    soak_seconds=5,
+    load_seconds=1,
+    soak_seconds=1,
     warmup_seconds=0,
-    page_databases=(DATABASE,),
+    page_databases=("sqlite",),
 )
 
 
@@ -104,8 +105,9 @@ class Session:
 
     def reference_project(self) -> Path:
         """The gunicorn project with the guide-style Dockerfile."""
-        project = self.project(DATABASE, "gunicorn")
-        return self._context("reference", lambda path: projects.reference(project, path, DATABASE))
+        database = self.plan.database
+        project = self.project(database, "gunicorn")
+        return self._context("reference", lambda path: projects.reference(project, path, database))
 
     def reference_image(self) -> str:
         return self.build("reference", self.reference_project())
@@ -116,23 +118,10 @@ class Session:
             return None
         return (self._contexts["reference"] / "Dockerfile").read_text()
 
-    def baseline(self, server: str, app: str) -> str:
-        """The DATABASE image for `server` serving bench/<app>/ (hello, bare_django) instead."""
-        image = self.image(DATABASE, server)
-        return self._image(
-            f"{app}-{server}", lambda: projects.swap_app(self.client, image, app, f"{app}-{server}")
-        )
-
-    def servestatic_images(self) -> dict[str, str]:
-        """The uvicorn image as generated, and with ServeStatic's ASGI app serving the static files."""
-        project = self.project(DATABASE, "uvicorn")
-        servestatic = self._context(
-            "servestatic", lambda path: projects.servestatic(project, path, SERVESTATIC_VERSION)
-        )
-        return {
-            "front.py (WhiteNoise's files)": self.image(DATABASE, "uvicorn"),
-            "ServeStatic's ASGI app": self.build("servestatic", servestatic),
-        }
+    def hello_image(self, server: str) -> str:
+        """The plan's image for `server` serving bench/hello/ instead: the gateway alone."""
+        image, name = self.image(self.plan.database, server), f"hello-{server}"
+        return self._image(name, lambda: projects.swap_app(self.client, image, "hello", name))
 
     def page_project(self, database: str, server: str) -> Path:
         """The project with the database-backed page added (bench/page/)."""
@@ -142,57 +131,26 @@ class Session:
     def page_image(self, database: str, server: str) -> str:
         return self.build(f"page-{database}-{server}", self.page_project(database, server))
 
-    def granian_page_image(self, database: str, interface: str) -> str:
-        """The page image of `GRANIAN_BASIS[interface]` with Granian serving its `interface` (wsgi,
-        asgi) instead: the same settings as the template's gateway of that interface."""
-        image = self.page_image(database, GRANIAN_BASIS[interface])
-        name = f"granian-{interface}-{database}"
-        command = projects.GRANIAN_COMMAND.format(slug=projects.SLUG, interface=interface)
-        packages = {"granian": GRANIAN_VERSION}
-        return self._image(name, lambda: projects.derive(self.client, image, name, command, packages))
-
-    def gunicorn_uvicorn_worker_image(self, page: bool = False) -> str:
-        """The DATABASE uvicorn image (with the page, if `page`) served by gunicorn's master with
-        uvicorn's worker class instead."""
-        image = self.page_image(DATABASE, "uvicorn") if page else self.image(DATABASE, "uvicorn")
-        name = "gunicorn-uvicorn-worker" + "-page" * page
-        command = projects.GUNICORN_UVICORN_WORKER_COMMAND.format(slug=projects.SLUG)
-        return self._image(
-            name, lambda: projects.derive(self.client, image, name, command, UVICORN_WORKER_VERSIONS)
-        )
-
     def bare_page_image(self, database: str, server: str) -> str:
         """The page image serving the page from a bare Django (bench/bare_page/) instead."""
         image = self.page_image(database, server)
         name = f"bare-page-{database}-{server}"
         return self._image(name, lambda: projects.swap_app(self.client, image, "bare_page", name))
 
-    # --- databases -----------------------------------------------------------------------------
-
-    def database(self, database: str, name: str) -> tuple[str, dict]:
-        """A new, empty database: its DATABASE_URL and the volumes a container needs to reach it.
-        PostgreSQL and MariaDB run on the host (harness.services); SQLite on a new volume."""
-        if not services.has_test_server(database):
-            volume = self.client.volumes.create(f"django-template-bench-{uuid.uuid4().hex[:8]}")
-            self._volumes.append(volume)
-            return f"sqlite:////data/{name}.sqlite3", {volume.name: {"bind": "/data", "mode": "rw"}}
-        if database not in self._servers:
-            server_class = services.server_class_for(database)
-            if not server_class.available():
-                raise SystemExit(
-                    f"bench: no {database} server binaries on this machine (the page figures need them)"
-                )
-            server = server_class(self.work / f"{database}-server")
-            server.start()
-            self._servers[database] = server
-        return self._servers[database].create_database(name), {}
+    # --- the page's databases ---------------------------------------------------------------------
 
     def page_database(self, database: str, server: str) -> tuple[str, dict]:
-        """The database the page image for `database` and `server` serves, migrated (its 20 rows
-        included): its DATABASE_URL and volumes. One per cell, made once."""
+        """The database the page image for `database` and `server` serves, new and migrated (its 20
+        rows included): its DATABASE_URL and the volumes a container needs to reach it. PostgreSQL
+        and MariaDB run on the host, SQLite on a new volume. One per cell."""
         key = f"{database}-{server}"
         if key not in self._page_databases:
-            url, volumes = self.database(database, f"page_{server}")
+            if services.has_test_server(database):
+                url, volumes = self._server(database).create_database(f"page_{server}"), {}
+            else:
+                volume = self.client.volumes.create(f"django-template-bench-{uuid.uuid4().hex[:8]}")
+                self._volumes.append(volume)
+                url, volumes = f"sqlite:////data/page_{server}.sqlite3", {volume.name: {"bind": "/data"}}
             image = self.page_image(database, server)
             command = ["python", "manage.py", "migrate", "--noinput"]
             status, output = run_once(self.client, image, command, app_env(DATABASE_URL=url), volumes)
@@ -200,6 +158,18 @@ class Session:
                 raise RuntimeError(f"migrate failed in {image}:\n{output[-3000:]}")
             self._page_databases[key] = (url, volumes)
         return self._page_databases[key]
+
+    def _server(self, database: str) -> services._DatabaseServer:
+        """`database`'s server on the host (harness.services), started on first use."""
+        if database not in self._servers:
+            server_class = services.server_class_for(database)
+            if not server_class.available():
+                raise SystemExit(
+                    f"bench: no {database} server binaries on this machine (the page needs them)"
+                )
+            self._servers[database] = server_class(self.work / f"{database}-server")
+            self._servers[database].start()
+        return self._servers[database]
 
     def close(self) -> None:
         for server in self._servers.values():

@@ -3,13 +3,8 @@ processors, only the bench_page app, and the project's own DATABASES (the same U
 connection policy). The database-backed page figure compares the project with it.
 
 With wsgi.py and asgi.py it is copied over the project's package in a derived image, like
-bench/bare_django/: the image's CMD and the gateway's config run unchanged. With
-BENCH_SYNC_MIDDLEWARE=1 it runs one middleware that does nothing and, like Django's own under the
-project's settings, is sync only: what that alone costs on each gateway is the figure's probe of
-its limit under ASGI.
+bench/hello/: the image's CMD and the gateway's config run unchanged.
 """
-
-import os
 
 import django
 from django.conf import settings
@@ -23,7 +18,7 @@ settings.configure(
     SECRET_KEY=project.SECRET_KEY,
     ALLOWED_HOSTS=["*"],
     ROOT_URLCONF=__name__,
-    MIDDLEWARE=[f"{__name__}.SyncOnly"] if os.environ.get("BENCH_SYNC_MIDDLEWARE") == "1" else [],
+    MIDDLEWARE=[],
     INSTALLED_APPS=["bench_page"],
     DATABASES=project.DATABASES,
     TEMPLATES=[{"BACKEND": "django.template.backends.django.DjangoTemplates", "APP_DIRS": True}],
@@ -32,16 +27,6 @@ settings.configure(
 django.setup()
 
 from bench_page.views import page  # noqa: E402 - needs the settings above
-
-
-class SyncOnly:
-    """Passes the request on. Without async_capable, Django's ASGI handler runs it in a thread."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        return self.get_response(request)
 
 
 def with_length(view):

@@ -8,8 +8,8 @@ from contextlib import ExitStack
 
 import requests
 
-from bench import markdown, session, wrk
-from bench.measure import LOAD_CONNECTIONS, PROXIED, load, serving
+from bench import markdown, session
+from bench.measure import LOAD_CONNECTIONS, PROXIED, check, load, serving, wrk
 from bench.targets import NO_ERRORS, at_least
 
 TITLE = "Database-backed page, 2 workers"
@@ -19,47 +19,30 @@ TARGET = [
 ]
 PATH = "/page/"
 ROWS = 20  # bench/page/bench_page/views.py
-# The probe of a miss's limit: the bare Django with one no-op, sync-only middleware.
-SYNC_MIDDLEWARE = "bare Django + 1 sync middleware"
-# And of what the project's middleware takes of it: the project with only CommonMiddleware (which
-# sets the Content-Length keep-alive needs).
-COMMON_MIDDLEWARE_ONLY = "project, CommonMiddleware only"
-PROBES = (SYNC_MIDDLEWARE, COMMON_MIDDLEWARE_ONLY)
+# Each app of a cell is loaded in slices of about this many seconds, in turns with the other.
+SLICE_SECONDS = 2
 
 
 def measure(bench: session.Session) -> dict:
     rows, checks = {}, []
     for database in bench.plan.page_databases:
         rows[database] = {}
-        for server in session.SERVERS:
+        for server in bench.plan.servers:
             url, volumes = bench.page_database(database, server)
             env = session.app_env(DATABASE_URL=url)
-            apps = {
-                "bare Django": (bench.bare_page_image(database, server), {}),
-                SYNC_MIDDLEWARE: (bench.bare_page_image(database, server), {"BENCH_SYNC_MIDDLEWARE": "1"}),
-                COMMON_MIDDLEWARE_ONLY: (
-                    bench.page_image(database, server),
-                    {"BENCH_COMMON_MIDDLEWARE_ONLY": "1"},
-                ),
-                "project": (bench.page_image(database, server), {}),
-            }
+            images = {"bare Django": bench.bare_page_image, "project": bench.page_image}
             with ExitStack() as stack:
-                serving_apps = {
-                    label: stack.enter_context(serving(bench.client, image, {**env, **probe}, volumes))
-                    for label, (image, probe) in apps.items()
+                apps = {
+                    label: stack.enter_context(serving(bench.client, image(database, server), env, volumes))
+                    for label, image in images.items()
                 }
-                rows[database][server] = cell = interleaved(bench, f"page {database} {server}", serving_apps)
-            checks.append(
-                {
-                    "name": f"{database} {server}",
-                    "label": f"database-backed page, {database} on {server}, against a bare Django",
-                    "measured": {
-                        "requests_per_second_ratio": round(ratio(cell), 3),
-                        "errors": cell["project"]["errors"],
-                    },
-                }
-            )
-            print(f"  {database} on {server}: {checks[-1]['measured']}", flush=True)
+                rows[database][server] = cell = interleaved(bench, f"page {database} {server}", apps)
+            label = f"database-backed page, {database} on {server}, against a bare Django"
+            measured = {
+                "requests_per_second_ratio": round(ratio(cell), 3),
+                "errors": cell["project"]["errors"],
+            }
+            checks.append(check(f"{database} {server}", label, **measured))
     rounds, slice_seconds = turns(bench.plan.load_seconds)
     data = {
         "load_seconds": bench.plan.load_seconds,
@@ -72,10 +55,6 @@ def measure(bench: session.Session) -> dict:
     return {"checks": checks, "data": data}
 
 
-# Each app of a cell is loaded in slices of about this many seconds, in turns with the others.
-SLICE_SECONDS = 2
-
-
 def turns(load_seconds: int) -> tuple[int, int]:
     """How many rounds, and how many seconds each app is loaded a round, to make `load_seconds`."""
     rounds = max(2, load_seconds // SLICE_SECONDS)
@@ -85,15 +64,15 @@ def turns(load_seconds: int) -> tuple[int, int]:
 def interleaved(bench: session.Session, name: str, apps: dict) -> dict:
     """The apps of a cell loaded in turns, all of them serving throughout: slices of about
     SLICE_SECONDS (at least two rounds) adding up to the plan's load time for each app, the order
-    reversed every round (A B C D, D C B A, ...). This machine's speed drifts by up to half from
-    one 2-second turn to the next; in turns this short, the drift weighs on every app alike,
-    where one run each would give it to whichever ran when it struck. Each app's row adds up its
-    runs (see merged)."""
+    reversed every round (A B, B A, ...). This machine's speed drifts by up to half from one
+    2-second turn to the next; in turns this short, the drift weighs on every app alike, where
+    one run each would give it to whichever ran when it struck. Each app's row adds up its runs
+    (see merged)."""
     runs = {label: [] for label in apps}
     for app in apps.values():
         check_page(app)
         if bench.plan.warmup_seconds:
-            wrk.run(app.url(PATH), LOAD_CONNECTIONS, bench.plan.warmup_seconds, PROXIED)
+            wrk(app.url(PATH), LOAD_CONNECTIONS, bench.plan.warmup_seconds, PROXIED)
     rounds, seconds = turns(bench.plan.load_seconds)
     order = list(apps)
     for round_number in range(1, rounds + 1):
@@ -116,7 +95,6 @@ def merged(rows: list[dict]) -> dict:
         "seconds": seconds,
         "runs": len(rows),
         "turns_requests_per_second": [row["requests_per_second"] for row in rows],
-        "turns_cpu_ms_per_request": [per_request_ms(row["cpu_seconds"], row["requests"]) for row in rows],
         "requests": requests,
         "requests_per_second": round(requests / seconds, 2),
         **{p: round(sum(row[p] for row in rows) / len(rows), 3) for p in ("p50", "p90", "p99")},
@@ -132,15 +110,6 @@ def per_request_ms(cpu_seconds: float, requests: int) -> float:
     return round(1000 * cpu_seconds / max(requests, 1), 3)
 
 
-def cpu_ratio(cell: dict, label: str = "project") -> float:
-    """The CPU time a request takes in `label`'s container over the bare Django's."""
-    return cell[label]["cpu_ms_per_request"] / cell["bare Django"]["cpu_ms_per_request"]
-
-
-def cpu(row: dict) -> str:
-    return f"{row['cpu_ms_per_request']:.2f}"
-
-
 def check_page(app) -> None:
     """The page answers 200 with its 20 rows, as a browser behind the TLS proxy gets it."""
     headers = dict(header.split(": ") for header in PROXIED)
@@ -149,9 +118,9 @@ def check_page(app) -> None:
         raise AssertionError(f"{PATH} answered {response.status_code}:\n{response.text[:2000]}")
 
 
-def ratio(cell: dict) -> float:
-    """The project's req/s over the bare Django's."""
-    return cell["project"]["requests_per_second"] / cell["bare Django"]["requests_per_second"]
+def ratio(cell: dict, measure: str = "requests_per_second") -> float:
+    """The project's req/s (or another measure) over the bare Django's."""
+    return cell["project"][measure] / cell["bare Django"][measure]
 
 
 def render(figure: dict, verdicts: dict[str, str]) -> markdown.Rendered:
@@ -161,96 +130,35 @@ def render(figure: dict, verdicts: dict[str, str]) -> markdown.Rendered:
     for database, servers in data["rows"].items():
         for server, cell in servers.items():
             bare, project, name = cell["bare Django"], cell["project"], f"{database} {server}"
-            table.append(
-                [database, server, "bare Django", *markdown.load_cells(bare), cpu(bare), "baseline", "", ""]
-            )
-            probes = {
-                label: cell[label]["requests_per_second"] / bare["requests_per_second"] for label in PROBES
-            }
-            for label, probe_ratio in probes.items():
-                table.append(
-                    [
-                        database,
-                        server,
-                        label,
-                        *markdown.load_cells(cell[label]),
-                        cpu(cell[label]),
-                        f"{probe_ratio:.2f}×",
-                        f"{cpu_ratio(cell, label):.2f}×",
-                        "",
-                    ]
-                )
-            table.append(
-                [
-                    database,
-                    server,
-                    "project",
-                    *markdown.load_cells(project),
-                    cpu(project),
-                    f"{ratio(cell):.2f}×",
-                    f"{cpu_ratio(cell):.2f}×",
-                    verdicts[name],
-                ]
-            )
+            cpu = {label: f"{row['cpu_ms_per_request']:.2f}" for label, row in cell.items()}
+            cpu_ratio = ratio(cell, "cpu_ms_per_request")
+            table.append([database, server, "bare Django", *markdown.load_cells(bare), cpu["bare Django"]])
+            table[-1] += ["baseline", "", ""]
+            table.append([database, server, "project", *markdown.load_cells(project), cpu["project"]])
+            table[-1] += [f"{ratio(cell):.2f}×", f"{cpu_ratio:.2f}×", verdicts[name]]
             rendered.measured[name] = (
                 f"{project['requests_per_second']:.0f} / {bare['requests_per_second']:.0f} req/s = "
-                f"{ratio(cell):.2f}×, p99 {markdown.ms(project['p99'])} ms "
-                f"(bare {markdown.ms(bare['p99'])}), "
-                f"errors: {markdown.errors(project)}; RSS/PSS per worker "
+                f"{ratio(cell):.2f}×, p99 {markdown.ms(project['p99'])} ms (bare {markdown.ms(bare['p99'])}),"
+                f" errors: {markdown.errors(project)}; RSS/PSS per worker "
                 f"{markdown.workers_memory(project['memory'])} MB"
             )
             spread = bare["turns_requests_per_second"]
-            only_common = cpu_ratio(cell, COMMON_MIDDLEWARE_ONLY)
-            cost = (
-                f"CPU time a request takes in the server's container: {cpu(project)} ms against the "
-                f"bare Django's {cpu(bare)} ms ({cpu_ratio(cell):.2f}×), which is what the project's "
-                f"settings and middleware cost; with only CommonMiddleware {only_common:.2f}×, the "
-                f"bare Django with one no-op sync-only middleware {cpu_ratio(cell, SYNC_MIDDLEWARE):.2f}× "
-                f"({probes[SYNC_MIDDLEWARE]:.2f}× its req/s). The bare Django alone served "
-                f"{min(spread):.0f} to {max(spread):.0f} req/s from one turn to the next"
+            rendered.limits[name] = (
+                f"CPU time a request takes in the server's container: {cpu['project']} ms against the bare "
+                f"Django's {cpu['bare Django']} ms ({cpu_ratio:.2f}×), what the project's settings and "
+                f"middleware cost; the bare Django alone served {min(spread):.0f} to {max(spread):.0f} req/s "
+                "from one turn to the next"
+                + (f"; the bare Django had errors too: {markdown.errors(bare)}" if bare["errors"] else "")
             )
-            errors = f"; the bare Django had errors too: {markdown.errors(bare)}" if bare["errors"] else ""
-            rendered.limits[name] = cost + errors
-    rendered.section = markdown.section(
-        TITLE,
-        f"`GET {PATH}`: one ORM query of {ROWS} rows rendered through a Django template "
-        "(`bench/page/bench_page/`), the same view in both rows of a pair. The project is the generated "
-        "one with that app added to its bench copy (never to the template): its full settings and "
-        "middleware, requested as through the platform's TLS proxy (`X-Forwarded-Proto: https`). The "
-        "bare Django (`bench/bare_page/`) is the same image with no middleware, no context processors "
-        "and only that app, using the project's own `DATABASES` (same URL, options and connection "
-        "policy). Between them, two probes of what limits a miss. The bare Django with one middleware "
-        "that does nothing and is sync only, as the project's are: under ASGI, Django runs a sync "
-        "middleware chain in a thread, returns to the event loop for the view and runs the view in a "
-        "thread again, one thread round trip more a request than with no middleware, whatever the "
-        "middleware does. And the project with only `CommonMiddleware` (which sets the "
-        "`Content-Length` keep-alive needs): the gap from it to the project is what the rest of the "
-        "project's middleware costs. CPU ms/request is the CPU time the server's container (the "
-        "gateway and Django, not wrk or the database server) used during an app's turns, from its "
-        "cgroup, over the requests it served: the cost of a request, which this machine's drifting "
-        "speed moves about half as much as req/s from one turn to the next. PostgreSQL and MariaDB "
-        "run on the host, SQLite on a Docker volume; the four apps of a cell share one database and "
-        "serve at the same time, loaded in "
-        f"turns of {data['slice_seconds']} s, the order reversed each round ({data['rounds']} rounds), so "
-        "that the machine's drifting speed weighs on all four alike; each row adds up an app's "
-        "turns (req/s over all of them, each latency percentile the mean of theirs). "
-        f"`wrk --latency -t2 -c{data['connections']} -d{data['slice_seconds']}s` each turn"
-        + (f", after {data['warmup_seconds']} s of the same, not counted" if data["warmup_seconds"] else "")
-        + ", `WEB_CONCURRENCY=2`.",
-        (
-            [
-                "database",
-                "gateway",
-                "app",
-                *markdown.LOAD_HEADERS,
-                "CPU ms/request",
-                "req/s vs bare",
-                "CPU/request vs bare",
-                "verdict",
-            ],
-            table,
-        ),
-    )
+    headers = ["database", "gateway", "app", *markdown.LOAD_HEADERS, "CPU ms/request", "req/s vs bare"]
+    warmup = data["warmup_seconds"]
+    rendered.values = {
+        **data,
+        "path": PATH,
+        "page_rows": ROWS,
+        "warmup": f", after {warmup} s of the same, not counted" if warmup else "",
+        "table": markdown.table([*headers, "CPU/request vs bare", "verdict"], table),
+    }
     rendered.summary = [
         (
             "database-backed page against a bare Django, same gateway, database and workers",

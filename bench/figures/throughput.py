@@ -1,11 +1,11 @@
 """/healthz and a hashed static file per gateway, against a hello-world app on the same gateway
-and workers (the target's baseline) and a bare Django (what Django itself costs there)."""
+and workers."""
 
 from __future__ import annotations
 
 from bench import markdown, session
-from bench.measure import LOAD_CONNECTIONS, STATIC_FILE, STATIC_HEADERS, load, serving, static_path
-from bench.targets import NO_ERRORS, at_least, at_most, missed
+from bench.measure import LOAD_CONNECTIONS, STATIC_FILE, STATIC_HEADERS, check, load, serving, static_path
+from bench.targets import NO_ERRORS, at_least, at_most
 
 TITLE = "Throughput and latency, 2 workers"
 TARGET = [
@@ -20,32 +20,19 @@ PATHS = ("/healthz", "static file")
 def measure(bench: session.Session) -> dict:
     seconds = bench.plan.load_seconds
     rows, checks = {}, []
-    for server in session.SERVERS:
-        rows[server] = {}
-        for app, label in (("hello", "hello-world"), ("bare_django", "bare Django")):
-            with serving(bench.client, bench.baseline(server, app), session.app_env()) as running:
-                rows[server][label] = load(running, "/", f"{server} {label}", seconds)
-        with serving(bench.client, bench.image(session.DATABASE, server), session.app_env()) as running:
+    for server in bench.plan.servers:
+        with serving(bench.client, bench.hello_image(server), session.app_env()) as running:
+            rows[server] = {"hello-world": load(running, "/", f"{server} hello-world", seconds)}
+        with serving(bench.client, bench.image(bench.plan.database, server), session.app_env()) as running:
             for label in PATHS:
                 path = static_path(running) if label == "static file" else label
                 rows[server][label] = load(running, path, f"{server} {label}", seconds)
         hello = rows[server]["hello-world"]
         for label in PATHS:
-            row = rows[server][label]
-            checks.append(
-                {
-                    "name": f"{label} {server}",
-                    "label": f"{label} on {server}, against hello-world",
-                    "measured": {
-                        "requests_per_second_ratio": round(
-                            row["requests_per_second"] / hello["requests_per_second"], 3
-                        ),
-                        "p99_ratio": round(row["p99"] / hello["p99"], 3),
-                        "errors": row["errors"],
-                    },
-                }
-            )
-            print(f"  {label} on {server}: {checks[-1]['measured']}", flush=True)
+            row, text = rows[server][label], f"{label} on {server}, against hello-world"
+            rps, p99 = (round(row[measure] / hello[measure], 3) for measure in ("requests_per_second", "p99"))
+            measured = {"requests_per_second_ratio": rps, "p99_ratio": p99, "errors": row["errors"]}
+            checks.append(check(f"{label} {server}", text, **measured))
     return {
         "checks": checks,
         "data": {"load_seconds": seconds, "connections": LOAD_CONNECTIONS, "rows": rows},
@@ -63,41 +50,25 @@ def render(figure: dict, verdicts: dict[str, str]) -> markdown.Rendered:
     rendered = markdown.Rendered()
     table = []
     for server, rows in data["rows"].items():
-        hello, bare = rows["hello-world"], rows["bare Django"]
+        hello = rows["hello-world"]
         table.append([server, "hello-world `/`", *markdown.load_cells(hello), "baseline", "baseline", ""])
-        table.append([server, "bare Django `/`", *markdown.load_cells(bare), *ratios(bare, hello), ""])
         for label in PATHS:
             row, name = rows[label], f"{label} {server}"
-            check = next(check for check in figure["checks"] if check["name"] == name)
             table.append(
                 [server, f"`{row['path']}`", *markdown.load_cells(row), *ratios(row, hello), verdicts[name]]
             )
             rendered.measured[name] = (
                 f"{row['requests_per_second']:.0f} req/s = {ratios(row, hello)[0]}, p50/p90/p99 "
-                + "/".join(markdown.ms(row[p]) for p in PERCENTILES)
-                + " ms (hello "
-                + "/".join(markdown.ms(hello[p]) for p in PERCENTILES)
-                + f"), errors: {markdown.errors(row)}; "
-                + f"RSS/PSS per worker {markdown.workers_memory(row['memory'])} MB"
+                f"{latencies(row)} ms (hello {latencies(hello)}), errors: {markdown.errors(row)}; "
+                f"RSS/PSS per worker {markdown.workers_memory(row['memory'])} MB"
             )
-            rendered.limits[name] = shortfall(figure["target"], check["measured"], row, hello, bare)
-    rendered.section = markdown.section(
-        TITLE,
-        f"`wrk --latency -t2 -c{data['connections']} -d{data['load_seconds']}s` per row, one container at "
-        "a time, `WEB_CONCURRENCY=2`. The baselines are the same image with the project's `wsgi.py` and "
-        "`asgi.py` replaced, so the same gateway command and config serve them: hello-world "
-        "(`bench/hello/`, the target's baseline) and a bare Django with no middleware and one view "
-        "(`bench/bare_django/`, for what Django itself costs on that gateway). The static file is the "
-        f"hashed `{STATIC_FILE}`, requested with "
-        + " and ".join(f"`{header}`" for header in STATIC_HEADERS)
-        + ". Errors are socket errors, or statuses of 400 and above. Memory is read from `/proc` in the "
-        "container right after each load: RSS counts pages shared with the master, PSS splits them "
-        "between the processes that share them.",
-        (
-            ["gateway", "path", *markdown.LOAD_HEADERS, "req/s vs hello", "p50/p90/p99 vs hello", "verdict"],
-            table,
-        ),
-    )
+    headers = ["gateway", "path", *markdown.LOAD_HEADERS, "req/s vs hello", "p50/p90/p99 vs hello", "verdict"]
+    rendered.values = {
+        **data,
+        "static_file": STATIC_FILE,
+        "static_headers": " and ".join(f"`{header}`" for header in STATIC_HEADERS),
+        "table": markdown.table(headers, table),
+    }
     rendered.summary = [
         (
             f"{'`/healthz`' if label == '/healthz' else 'hashed static file'}, against hello-world",
@@ -113,24 +84,5 @@ def render(figure: dict, verdicts: dict[str, str]) -> markdown.Rendered:
     return rendered
 
 
-def shortfall(target: list[dict], measured: dict, row: dict, hello: dict, bare: dict) -> str:
-    """What the baselines show about the bounds a row misses."""
-    notes = []
-    for bound in missed(target, measured):
-        if bound["measure"] == "requests_per_second_ratio":
-            notes.append(
-                "req/s: a bare Django app on the same gateway and workers makes "
-                f"{bare['requests_per_second']:.0f} "
-                f"({bare['requests_per_second'] / hello['requests_per_second']:.2f}× hello-world's)"
-            )
-        elif bound["measure"] == "p99_ratio":
-            notes.append(
-                f"p99 {row['p99'] / hello['p99']:.1f}× hello-world's; "
-                f"a bare Django's: {bare['p99'] / hello['p99']:.1f}×"
-            )
-        else:
-            notes.append(
-                f"errors: {markdown.errors(row)}"
-                + (f" ({row['read_errors_cause']})" if row.get("read_errors_cause") else "")
-            )
-    return "; ".join(notes)
+def latencies(row: dict) -> str:
+    return "/".join(markdown.ms(row[p]) for p in PERCENTILES)

@@ -7,11 +7,6 @@ Like Django's ASGI handler it speaks HTTP only, so uvicorn treats both alike at 
 async def application(scope, receive, send):
     if scope["type"] != "http":
         raise ValueError(f"only HTTP, not {scope['type']}")
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 200,
-            "headers": [(b"content-type", b"text/plain"), (b"content-length", b"2")],
-        }
-    )
+    headers = [(b"content-type", b"text/plain"), (b"content-length", b"2")]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
     await send({"type": "http.response.body", "body": b"ok"})
