@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from extensions.adopt import DOCKER_FILES
+from harness import REPO
 from harness.git import commit_all, git
 from harness.project import virtualenv_for
 from harness.render import copier_cli
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "adoption_examples"
+EXAMPLES = REPO / "tests" / "adoption_examples"
 # The row the SQLite example's own page must still show after the adoption.
 EXISTING_ROW = "Is this row still here after the adoption?"
 
