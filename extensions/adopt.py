@@ -1,4 +1,5 @@
-"""Adopting an existing Django project: what copier.yml detects, excludes and reports.
+"""Adopting an existing Django project: what copier.yml detects, checks and reports (a Jinja
+extension loaded by copier-template-extensions).
 
 `copier copy --trust <template> .` in a Django project (a manage.py and no .copier-answers.yml)
 adopts it instead of generating a new one. Its files stay the user's: the template adds its own
@@ -6,54 +7,78 @@ modules beside them and a settings module, <package>/twelve_factor.py, that impo
 production settings and applies the environment contract over them. What must be known about the
 project is detected here and becomes an answer (the `adopted`, `settings_module` and
 `user_requirements` questions), so that `copier update`, which renders into empty folders, renders
-the same files again.
-
-Run as a script (`python adopt.py finish`), it is the adoption's one task: it sets the user's
-Docker files aside, appends to requirements.txt and .gitignore, and copies a SQLite database into
-data/.
+the same files again. What the adoption then changes in the user's files is the task's,
+adoption_task.py; the lists of files below are read from copier.yml and the template's tree.
 """
 
 from __future__ import annotations
 
+import functools
 import re
-import shutil
+import runpy
 import subprocess
-import sys
 from pathlib import Path
 
-try:
-    from jinja2.ext import Extension
-except ImportError:  # run as the adoption task, by any Python
-    Extension = object
+import jinja2
+import yaml
+from jinja2.ext import Extension
+from pathspec import GitIgnoreSpec  # Copier's own dependency
 
-# The files of a Django project that adoption leaves as they are are listed in copier.yml's
-# _exclude: manage.py, requirements.txt, and the package's __init__, settings, urls, wsgi and asgi.
-# Of these (its _skip_if_exists), the user's own are kept and the template's added where none is.
-KEPT_IF_PRESENT = (
-    "README.md", ".gitignore", "pyproject.toml", ".pre-commit-config.yaml", ".env-local",
-    "requirements-dev.txt", ".github/dependabot.yml", "scripts/smoke-test-image", "scripts/actionlint",
-)  # fmt: skip
-# The template's versions replace the user's, which are set aside under these names.
-DOCKER_FILES = {
-    "Dockerfile": "Dockerfile.before-adoption",
-    "docker-compose.yml": "docker-compose.before-adoption.yml",
-    ".dockerignore": ".dockerignore.before-adoption",
-}
-# The template's own requirements of an adopted project, included from the user's requirements.txt.
-REQUIREMENTS_FILE = "requirements-twelve-factor.txt"
-INCLUDE_LINE = f"-r {REQUIREMENTS_FILE}"
-# Where the template's Docker files are rendered during the adoption, before the task moves them.
-STAGING = ".adoption"
-GITIGNORE_LINES = ("/staticfiles/", "/data/*", "!/data/.gitkeep")
-SQLITE_DATA = Path("data") / "db.sqlite3"
+load = runpy.run_path(str(Path(__file__).with_name("loading.py")))["load"]
+variants = load("variants")
+task = load("adoption_task")
+DOCKER_FILES = task.DOCKER_FILES
+REQUIREMENTS_FILE = task.REQUIREMENTS_FILE
+SQLITE_DATA = task.SQLITE_DATA
+
+COPIER_YML = Path(__file__).resolve().parent.parent / "copier.yml"
+# The answers copier.yml's file patterns see while a project whose package is PACKAGE is adopted.
+PACKAGE = "adopted_package"
+ADOPTING = {"adopted": True, "_copier_operation": "copy", "project_slug": PACKAGE, "user_docker_files": []}
+
+
+def _adopting(pattern: str) -> str:
+    return jinja2.Environment(autoescape=False).from_string(pattern).render(ADOPTING).strip()
+
+
+@functools.cache
+def kept_if_present() -> tuple[str, ...]:
+    """The files an adopted project keeps its own of where it has them, the template's added where
+    it has none: copier.yml's _skip_if_exists while adopting."""
+    patterns = yaml.safe_load(COPIER_YML.read_text())["_skip_if_exists"]
+    return tuple(name for pattern in patterns if (name := _adopting(pattern)))
+
+
+@functools.cache
+def template_modules() -> tuple[str, ...]:
+    """The modules an adoption adds to the project package, relative to it; a project with its own
+    of one cannot be adopted. Whatever the template renders there that copier.yml's _exclude does
+    not leave to the project (its __init__, settings, urls, wsgi and asgi), packages' __init__.py
+    aside (the project may have a management/commands package of its own)."""
+    config = yaml.safe_load(COPIER_YML.read_text())
+    root = COPIER_YML.parent / config.get("_subdirectory", "")
+    suffix = config.get("_templates_suffix", ".jinja")
+    excluded = GitIgnoreSpec.from_lines(
+        line for pattern in config["_exclude"] for line in _adopting(pattern).splitlines()
+    )
+    package = next(path for path in root.iterdir() if path.is_dir() and _adopting(path.name) == PACKAGE)
+    modules = []
+    for path in sorted(package.rglob("*")):
+        parts = [_adopting(part) for part in path.relative_to(root).parts]
+        if not path.is_file() or not all(parts):
+            continue
+        relative = "/".join(parts).removesuffix(suffix)
+        if Path(relative).name != "__init__.py" and not excluded.match_file(relative):
+            modules.append(relative.removeprefix(f"{PACKAGE}/"))
+    return tuple(modules)
+
 
 SETTINGS_MODULE = re.compile(r"""["']DJANGO_SETTINGS_MODULE["']\s*,\s*["']([\w.]+)["']""")
-ENGINES = {
-    "postgresql": "postgresql",
-    "postgresql_psycopg2": "postgresql",
-    "mysql": "mysql",
-    "sqlite3": "sqlite",
-}
+# The backend module of each row's engine (django.db.backends.<module>) -> the database answer.
+ENGINES = {row.django_engine.rpartition(".")[2]: row.name for row in variants.DATABASES.values()}
+# Django before 3.0 also called the PostgreSQL backend postgresql_psycopg2.
+if "postgresql" in ENGINES:
+    ENGINES["postgresql_psycopg2"] = ENGINES["postgresql"]
 # GeoDjango's engines are not among them: the template's DATABASE_URL schemes have no GIS driver.
 ENGINE = re.compile(r"django\.db\.backends\.(\w+)")
 SQLITE_NAME = re.compile(r"""["']([\w./-]+\.sqlite3)["']""")
@@ -63,13 +88,6 @@ REQUIREMENT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 def django_project_to_adopt(dst: str) -> bool:
     """Whether `dst` holds a Django project that no Copier template manages yet."""
     return (Path(dst) / "manage.py").is_file() and not (Path(dst) / ".copier-answers.yml").exists()
-
-
-# Modules the template adds to the project package; a project with its own of one cannot be adopted.
-TEMPLATE_MODULES = (
-    "environment.py", "health.py", "drain.py", "front.py", "storage_dsn.py", "twelve_factor.py",
-    "management/commands/migrate.py",
-)  # fmt: skip
 
 
 def adoption_problem(dst: str) -> str:
@@ -85,7 +103,7 @@ def adoption_problem(dst: str) -> str:
     if status.stdout.strip():
         return "the project has uncommitted changes; commit them first (git add --all, git commit)"
     package = Path(dst) / detected_package(dst)
-    taken = [name for name in TEMPLATE_MODULES if detected_package(dst) and (package / name).exists()]
+    taken = [name for name in template_modules() if detected_package(dst) and (package / name).exists()]
     if taken:
         names = ", ".join(f"{package.name}/{name}" for name in taken)
         return f"{names} exists, and the template adds its own module of that name; rename yours first"
@@ -145,8 +163,9 @@ def sqlite_file(dst: str, settings_module: str) -> str:
 
 
 def adopted_sqlite_file(dst: str, settings_module: str, database: str) -> str:
-    """sqlite_file() for a SQLite project, else ""."""
-    return sqlite_file(dst, settings_module) if database == "sqlite" else ""
+    """sqlite_file() for a project whose database is a file, else ""."""
+    row = variants.DATABASES.get(database)
+    return sqlite_file(dst, settings_module) if row and row.file_database else ""
 
 
 def settings_module_problem(module: str, slug: str) -> str:
@@ -211,7 +230,7 @@ def adoption_summary(
             changed.append(f"  {path}: {plus} line{'s' if plus != '1' else ''} added{removed}")
     kept = [
         name
-        for name in KEPT_IF_PRESENT
+        for name in kept_if_present()
         if name != ".gitignore" and (Path(dst) / name).exists() and f"{name}" not in added
     ]
     lines = [
@@ -237,10 +256,12 @@ def adoption_summary(
             f"Your SQLite database was copied to {SQLITE_DATA} (yours stays at {sqlite}): the image"
             f" reads it at /{SQLITE_DATA} (DATABASE_URL=sqlite:////{SQLITE_DATA}) from a volume at /data"
         )
-    elif database != "sqlite":
+    elif not variants.DATABASES[database].file_database:
         steps.append(f"Point DATABASE_URL at the {database} database your settings used until now")
-    if server == "uvicorn" and not (Path(dst) / slug / "asgi.py").exists():
-        steps.append(f"Uvicorn serves {slug}.asgi:application, and {slug}/asgi.py is missing: add it")
+    gateway = variants.SERVERS[server]
+    if gateway.interface == "asgi" and not (Path(dst) / slug / "asgi.py").exists():
+        name = gateway.label.partition(" (")[0]
+        steps.append(f"{name} serves {slug}.asgi:application, and {slug}/asgi.py is missing: add it")
     steps.append(f"Check: docker build -t {slug} . && docker run ... python manage.py check --deploy")
     steps.append(
         "requirements.txt is installed as it is, without hashes: a generated project's lock"
@@ -264,39 +285,5 @@ class AdoptionHelpers(Extension):
             docker_files_in=docker_files_in,
             adoption_summary=adoption_summary,
             adopted_sqlite_file=adopted_sqlite_file,
-            adopt_script=str(Path(__file__).resolve()),
         )
         environment.filters["settings_module_problem"] = settings_module_problem
-
-
-# --- the task ----------------------------------------------------------------------------------
-
-
-def _append_missing(path: Path, lines: tuple[str, ...]) -> None:
-    text = path.read_text() if path.exists() else ""
-    missing = [line for line in lines if line not in text.splitlines()]
-    if missing:
-        separator = "" if not text or text.endswith("\n") else "\n"
-        path.write_text(f"{text}{separator}{chr(10).join(missing)}\n")
-
-
-def finish(dst: Path, sqlite: str) -> None:
-    """After the template's files are rendered: what adoption changes in the user's files."""
-    staging = dst / STAGING
-    for name, aside in DOCKER_FILES.items():
-        if (staging / name).exists():
-            (dst / name).rename(dst / aside)
-            (staging / name).rename(dst / name)
-    if staging.is_dir():
-        staging.rmdir()
-    _append_missing(dst / "requirements.txt", (INCLUDE_LINE,))
-    _append_missing(dst / ".gitignore", GITIGNORE_LINES)
-    if sqlite and not (dst / SQLITE_DATA).exists():
-        shutil.copy2(dst / sqlite, dst / SQLITE_DATA)
-
-
-if __name__ == "__main__":
-    command, destination, sqlite_name = sys.argv[1:]
-    if command != "finish":
-        sys.exit(f"adopt.py: unknown command {command!r}; the one command is finish")
-    finish(Path(destination), sqlite_name)

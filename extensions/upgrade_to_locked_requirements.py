@@ -9,23 +9,15 @@ Run by Copier in the project folder: python upgrade_to_locked_requirements.py
 
 from __future__ import annotations
 
-import importlib.util
 import re
+import runpy
 import subprocess
-import sys
 from pathlib import Path
 
 import yaml
 
 EXTENSIONS = Path(__file__).resolve().parent
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
-
-
-def load_variants():
-    spec = importlib.util.spec_from_file_location("variants", EXTENSIONS / "variants.py")
-    module = sys.modules["variants"] = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def package(line: str) -> str | None:
@@ -54,7 +46,7 @@ def main():
     ).stdout
     if not old or "--hash=" in old:
         return  # nothing committed, or already a lock
-    variants = load_variants()
+    variants = runpy.run_path(str(EXTENSIONS / "loading.py"))["load"]("variants")
     rows = [*variants.DATABASES.values(), *variants.SERVERS.values()]
     pins = [*variants.COMMON_REQUIREMENTS, *(pin for row in rows for pin in row.requirements)]
     added = users_lines(old, {package(pin) for pin in pins})

@@ -15,7 +15,8 @@ import pytest
 from packaging.markers import Marker
 
 from extensions import variants
-from extensions.context import LOCKS, lock_problem
+from extensions.context import LOCKS
+from extensions.messages import lock_problem
 from harness import images
 from harness.environments import production_env
 from harness.images import run_once

@@ -13,7 +13,7 @@ import yaml
 from markdown_it import MarkdownIt
 
 from extensions import variants
-from extensions.context import NAME_MAX_LENGTH, SLUG_MAX_LENGTH, project_slug_from_name, project_slug_problem
+from extensions.answers import NAME_MAX_LENGTH, SLUG_MAX_LENGTH, project_slug_from_name, project_slug_problem
 from harness.project import virtualenv_for
 from harness.render import copier_cli
 from harness.terminal import Questionnaire

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from extensions import variants
-from extensions.context import lock_problem
+from extensions.messages import lock_problem
 from harness import CACHE, REPO
 from harness.environments import production_env, production_env_on_disk
 from harness.git import commit_all, git, new_repository

@@ -1,0 +1,56 @@
+"""The adoption's one task, run by copier.yml's _tasks after the template's files are rendered
+(`python adoption_task.py finish DESTINATION SQLITE_FILE`): it sets the user's Docker files aside
+for the template's, includes the template's requirements from the user's requirements.txt,
+completes their .gitignore, and copies a SQLite database into data/. Standard library only: any
+Python runs it. The names below are also what adopt.py's summary reports.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+# The template's versions replace the user's, which are set aside under these names.
+DOCKER_FILES = {
+    "Dockerfile": "Dockerfile.before-adoption",
+    "docker-compose.yml": "docker-compose.before-adoption.yml",
+    ".dockerignore": ".dockerignore.before-adoption",
+}
+# The template's own requirements of an adopted project, included from the user's requirements.txt.
+REQUIREMENTS_FILE = "requirements-twelve-factor.txt"
+INCLUDE_LINE = f"-r {REQUIREMENTS_FILE}"
+# Where the template's Docker files are rendered during the adoption, before the task moves them.
+STAGING = ".adoption"
+GITIGNORE_LINES = ("/staticfiles/", "/data/*", "!/data/.gitkeep")
+SQLITE_DATA = Path("data") / "db.sqlite3"
+
+
+def _append_missing(path: Path, lines: tuple[str, ...]) -> None:
+    text = path.read_text() if path.exists() else ""
+    missing = [line for line in lines if line not in text.splitlines()]
+    if missing:
+        separator = "" if not text or text.endswith("\n") else "\n"
+        path.write_text(f"{text}{separator}{chr(10).join(missing)}\n")
+
+
+def finish(dst: Path, sqlite: str) -> None:
+    """After the template's files are rendered: what adoption changes in the user's files."""
+    staging = dst / STAGING
+    for name, aside in DOCKER_FILES.items():
+        if (staging / name).exists():
+            (dst / name).rename(dst / aside)
+            (staging / name).rename(dst / name)
+    if staging.is_dir():
+        staging.rmdir()
+    _append_missing(dst / "requirements.txt", (INCLUDE_LINE,))
+    _append_missing(dst / ".gitignore", GITIGNORE_LINES)
+    if sqlite and not (dst / SQLITE_DATA).exists():
+        shutil.copy2(dst / sqlite, dst / SQLITE_DATA)
+
+
+if __name__ == "__main__":
+    command, destination, sqlite_name = sys.argv[1:]
+    if command != "finish":
+        sys.exit(f"adoption_task.py: unknown command {command!r}; the one command is finish")
+    finish(Path(destination), sqlite_name)

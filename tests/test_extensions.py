@@ -1,0 +1,114 @@
+"""The template's Python in extensions/: the adoption's lists, read from copier.yml and the
+template's tree, are what a real adoption by Copier does; the database a project's engine names is
+the row whose engine it is; one module loads the others by path; and no code there picks a
+variant by its name."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from copier import run_copy
+
+from extensions import adopt, variants
+from harness.git import commit_all, git
+
+EXTENSIONS = Path(adopt.__file__).parent
+SCRIPTS = EXTENSIONS.parent / "scripts"
+PACKAGE = "shop"
+NAMES_SETTINGS = f'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "{PACKAGE}.settings")\n'
+# A Django project as `startproject` leaves it, reduced to what adoption reads.
+USER_PROJECT = {
+    "manage.py": NAMES_SETTINGS,
+    f"{PACKAGE}/__init__.py": "",
+    f"{PACKAGE}/settings.py": 'DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3"}}\n',
+    f"{PACKAGE}/urls.py": "urlpatterns = []\n",
+    f"{PACKAGE}/wsgi.py": NAMES_SETTINGS,
+    "requirements.txt": "django==5.2.19\n",
+}
+MINE = "the user's own\n"
+
+
+def user_project(folder: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text)
+    git(folder, "init", "--quiet")
+    git(folder, "config", "user.email", "user@example.com")
+    git(folder, "config", "user.name", "User")
+    commit_all(folder, "The project before adoption")
+    return folder
+
+
+def adopt_by_copier(template: Path, project: Path) -> list[str]:
+    """`copier copy --trust --defaults --overwrite` into the project; the files it adds."""
+    run_copy(str(template), project, defaults=True, overwrite=True, unsafe=True, quiet=True, vcs_ref="HEAD")
+    return git(project, "ls-files", "--others", "--exclude-standard").split()
+
+
+@pytest.fixture(scope="module")
+def added_to_a_bare_project(copier_template, tmp_path_factory):
+    return adopt_by_copier(copier_template, user_project(tmp_path_factory.mktemp("bare"), USER_PROJECT))
+
+
+def test_template_modules_are_what_an_adoption_adds_to_the_package(added_to_a_bare_project):
+    added = [path.removeprefix(f"{PACKAGE}/") for path in added_to_a_bare_project if path.startswith(PACKAGE)]
+    assert sorted(path for path in added if not path.endswith("__init__.py")) == sorted(
+        adopt.template_modules()
+    )
+
+
+def test_kept_files_are_those_an_adoption_leaves_as_the_user_had_them(
+    added_to_a_bare_project, copier_template, tmp_path
+):
+    # The project has its own of every file an adoption adds outside its package.
+    own = [path for path in added_to_a_bare_project if not path.startswith((PACKAGE, ".copier-answers"))]
+    project = user_project(tmp_path, {**USER_PROJECT, **dict.fromkeys(own, MINE)})
+    adopt_by_copier(copier_template, project)
+    kept = [path for path in own if (project / path).read_text().startswith(MINE)]
+    assert sorted(kept) == sorted(adopt.kept_if_present())
+
+
+def test_a_project_with_a_module_the_template_adds_is_refused_naming_each(tmp_path):
+    modules = adopt.template_modules()
+    user_project(tmp_path, {**USER_PROJECT, **{f"{PACKAGE}/{name}": "" for name in modules}})
+    names = ", ".join(f"{PACKAGE}/{name}" for name in modules)
+    expected = f"{names} exists, and the template adds its own module of that name; rename yours first"
+    assert adopt.adoption_problem(str(tmp_path)) == expected
+
+
+@pytest.mark.parametrize(
+    ("engine", "answer"),
+    [
+        *((row.django_engine, row.name) for row in variants.DATABASES.values()),
+        ("django.db.backends.postgresql_psycopg2", variants.DATABASES["postgresql"].name),
+    ],
+)
+def test_the_database_detected_is_the_row_of_the_engine_the_settings_name(engine, answer, tmp_path):
+    (tmp_path / PACKAGE).mkdir()
+    (tmp_path / PACKAGE / "settings.py").write_text(f'DATABASES = {{"default": {{"ENGINE": "{engine}"}}}}\n')
+    assert adopt.detected_database(str(tmp_path), f"{PACKAGE}.settings", "no default") == answer
+
+
+def python_files() -> list[Path]:
+    scripts = [path for path in SCRIPTS.iterdir() if path.read_bytes().startswith(b"#!/usr/bin/env python")]
+    return [*EXTENSIONS.glob("*.py"), *scripts]
+
+
+def test_only_loading_py_loads_a_module_by_its_path():
+    loaders = [path.name for path in python_files() if "spec_from_file_location" in path.read_text()]
+    assert loaders == ["loading.py"]
+
+
+def test_no_code_in_extensions_picks_a_variant_by_its_name():
+    names = "|".join(re.escape(name) for name in [*variants.DATABASES, *variants.SERVERS])
+    comparison = re.compile(rf"""[=!]=\s*["']({names})["']|["']({names})["']\s*[=!]=""")
+    found = [
+        f"{path.name}: {line.strip()}"
+        for path in EXTENSIONS.glob("*.py")
+        if path.name != "variants.py"
+        for line in path.read_text().splitlines()
+        if comparison.search(line)
+    ]
+    assert found == []
