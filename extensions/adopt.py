@@ -22,6 +22,7 @@ from pathlib import Path
 import jinja2
 import yaml
 from jinja2.ext import Extension
+from packaging.utils import canonicalize_name  # Copier's own dependency
 from pathspec import GitIgnoreSpec  # Copier's own dependency
 
 load = runpy.run_path(str(Path(__file__).with_name("loading.py")))["load"]
@@ -183,7 +184,7 @@ def requirement_name(line: str) -> str | None:
     """The normalised project name a requirements line installs (None for comments, options)."""
     line = line.split("#", 1)[0].strip()
     found = REQUIREMENT_NAME.match(line)
-    return re.sub(r"[-_.]+", "-", found.group(0)).lower() if found else None
+    return canonicalize_name(found.group(0)) if found else None
 
 
 def user_requirement_names(dst: str) -> list[str]:

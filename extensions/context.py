@@ -1,6 +1,6 @@
 """The context hook (loaded by copier-template-extensions): puts the chosen rows of the variant
 table into every template's context as `db` and `gateway`, with the requirements every variant
-shares, the whole database table, the variant's committed lock (extensions/locks/, written by
+shares, the whole database and server tables, the variant's committed lock (extensions/locks/, written by
 scripts/lock-variants) as `variant_lock`, and the config files of every gateway.
 """
 
@@ -31,5 +31,6 @@ class VariantContext(ContextHook):
             context["gateway"] = variants.SERVERS[server]
             context["common_requirements"] = variants.COMMON_REQUIREMENTS
             context["databases"] = variants.DATABASES
+            context["servers"] = variants.SERVERS
             context["variant_lock"] = variant_lock(database, server)
         context["gateway_config_files"] = [s.config_file for s in variants.SERVERS.values() if s.config_file]

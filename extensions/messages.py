@@ -10,6 +10,7 @@ import subprocess
 from pathlib import Path
 
 from jinja2.ext import Extension
+from packaging.utils import canonicalize_name  # Copier's own dependency
 
 # A pinned line of a lock or of requirements.in: name, extras, version.
 _PIN = re.compile(r"([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*(?:==\s*([^\s;\\#]+))?")
@@ -56,10 +57,6 @@ def is_relative_path(src_path: str) -> bool:
     )
 
 
-def _package(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
 def lock_problem(project_dir: str) -> str:
     """One line when the project's requirements.txt does not lock what its requirements.in lists
     (a line the lock lacks or pins differently, a direct requirement the lock still has after its
@@ -74,12 +71,12 @@ def lock_problem(project_dir: str) -> str:
     for text in (folder / "requirements.in").read_text().splitlines():
         line = text.split(" #", 1)[0].strip()
         if line and not line.startswith(("#", "-")) and (match := _PIN.match(line)):
-            wanted[_package(match[1])] = (line, match[2])
+            wanted[canonicalize_name(match[1])] = (line, match[2])
     # uv writes each package's line, then indented hashes and "# via" lines naming who wants it.
     locked, direct, package = {}, set(), None
     for line in lock_lines:
         if line and not line.startswith((" ", "#", "-")) and (match := _PIN.match(line)):
-            package = _package(match[1])
+            package = canonicalize_name(match[1])
             locked[package] = match[2]
         elif package and line.startswith(" ") and "-r requirements.in" in line:
             direct.add(package)

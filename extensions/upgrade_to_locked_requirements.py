@@ -9,7 +9,6 @@ Run by Copier in the project folder: python upgrade_to_locked_requirements.py
 
 from __future__ import annotations
 
-import re
 import runpy
 import subprocess
 from pathlib import Path
@@ -17,16 +16,8 @@ from pathlib import Path
 import yaml
 
 EXTENSIONS = Path(__file__).resolve().parent
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
-
-
-def package(line: str) -> str | None:
-    """The normalised package a requirement line names, or None for a comment or option."""
-    line = line.strip()
-    if not line or line.startswith(("#", "-")):
-        return None
-    match = _NAME.match(line)
-    return re.sub(r"[-_.]+", "-", match[0]).lower() if match else None
+load = runpy.run_path(str(EXTENSIONS / "loading.py"))["load"]
+package = load("adopt").requirement_name
 
 
 def users_lines(old_requirements: str, template_packages: set[str]) -> list[str]:
@@ -46,7 +37,7 @@ def main():
     ).stdout
     if not old or "--hash=" in old:
         return  # nothing committed, or already a lock
-    variants = runpy.run_path(str(EXTENSIONS / "loading.py"))["load"]("variants")
+    variants = load("variants")
     rows = [*variants.DATABASES.values(), *variants.SERVERS.values()]
     pins = [*variants.COMMON_REQUIREMENTS, *(pin for row in rows for pin in row.requirements)]
     added = users_lines(old, {package(pin) for pin in pins})

@@ -1,12 +1,18 @@
 """The one table of what the template supports.
 
 Every database and gateway server the questionnaire offers is a row here, with everything the
-variant is: what the templates render (pins, engine options, packages, commands, compose service),
-what copier.yml offers (its choices and defaults come from here), what the tests and CI need (the
-test database server, the Debian packages), and which import names a project slug must not take.
-Adding a gateway is a new row in SERVERS, plus its config file under template/ if it needs one;
-adding a database is a new row in DATABASES, plus a class in harness/services.py if its test
-server is a kind the tests cannot yet start. Nothing else reads a list of variants.
+variant is: what the templates render (pins, engine options, packages, commands, compose service,
+the README's examples), what it can do (pool connections, lock for `migrate`, scale out), what
+copier.yml offers (its choices and defaults come from here), what the tests and CI need (the test
+database server, the Debian packages), and which import names a project slug must not take.
+
+The row is the only place a variant is named: templates and extensions read its fields and never
+compare an answer with a variant's name. Adding a gateway is a new row in SERVERS, plus the
+template of its config file under template/_includes/ if it needs one (the row names both the
+file and its template); adding a database is a new row in DATABASES, plus a class in
+harness/services.py if its test server is a kind the tests cannot yet start. Nothing else reads a
+list of variants: tests/test_adding_a_variant.py and tests/test_adding_a_database.py prove it
+with a throwaway fourth row each.
 """
 
 from __future__ import annotations
@@ -50,12 +56,35 @@ class ComposeService:
 
 
 @dataclass(frozen=True)
+class MigrationLock:
+    """How the project's `migrate` takes a lock that a second `migrate` on the same database waits
+    for (template/{{project_slug}}/management/commands/migrate.py.jinja renders every row's, by
+    Django's vendor name: rows of one vendor share the first one's lock)."""
+
+    # What the README calls it, e.g. "an advisory lock".
+    name: str
+    # Why the key is what it is: a comment above the lock in migrate.py.
+    reason: str
+    # The SQL that takes the lock and the SQL that releases it, %s standing for the key; the
+    # first answers 0 when it gave up after `timeout` seconds ({timeout} in it).
+    acquire: str
+    release: str
+    # The key: a number, or a name that str.format fills in from the connection's settings_dict.
+    key: int | str
+    # Seconds the lock waits for another migrate at most; None: as long as it takes.
+    timeout: int | None = None
+
+
+@dataclass(frozen=True)
 class Database:
     name: str
     label: str
     requirements: tuple[str, ...]
     local_database_url: str
     django_engine: str
+    # Django's connection.vendor for django_engine: rendered code that must differ by database at
+    # run time (migrate.py's lock) looks its row's data up by this.
+    vendor: str
     # The DATABASE_URL schemes dj-database-url maps to django_engine; settings refuse the others.
     url_schemes: tuple[str, ...] = ()
     compose: ComposeService | None = None
@@ -77,6 +106,19 @@ class Database:
     scales_out: bool = True
     # A file in the project's /data volume rather than a server reached over the network.
     file_database: bool = False
+    # Its driver is part of Python: every project's settings accept its URLs too, whatever the
+    # database answered, and the README offers it as the alternative.
+    builtin_driver: bool = False
+    # What reuses Django's connections to it in a pool (OPTIONS["pool"]) for a gateway that asks
+    # for one (Server.pool); "": Django has no pool for it.
+    connection_pool: str = ""
+    # How `migrate` keeps a second migrate waiting; None: the database lets one writer in at a
+    # time itself.
+    migration_lock: MigrationLock | None = None
+    # Options in the URL's query string the README gives as examples.
+    url_query_examples: tuple[str, ...] = ()
+    # What the README tells someone installing the requirements on their own machine, if anything.
+    build_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -86,16 +128,21 @@ class Server:
     requirements: tuple[str, ...]
     # The Python server interface it serves: "wsgi" ({slug}/wsgi.py) or "asgi" ({slug}/asgi.py).
     interface: str
-    # The gateway's command, in exec form; {slug} is the Django project package, {shutdown_timeout}
-    # the field below. The image runs it under {slug}.drain (see exec_form).
-    command: tuple[str, ...]
-    # The gateway's own config file, if it has one (under deploy/ since 0.2.0).
-    config_file: str | None = None
+    # The command line that starts the gateway, as sh reads it after `exec` (it may expand the
+    # environment's variables); {slug} is the Django project package, {config_file} and
+    # {shutdown_timeout} the fields below. The image runs it after the environment check, under
+    # {slug}.drain (see exec_form): the row cannot leave either out.
+    command: str
+    # The gateway's own config file, if it has one (under deploy/ since 0.2.0), and the template
+    # of its content, under template/ (template/{{ gateway.config_file }}.jinja renders it).
+    config_file: str = ""
+    config_template: str = ""
     # Under ASGI, Django's docs advise against persistent connections.
     conn_max_age: int = 600
-    # Reuse PostgreSQL connections through psycopg's pool instead (Django refuses it together with
-    # persistent connections): docs/benchmark.md measures each policy on each gateway.
-    postgresql_pool: bool = False
+    # Reuse connections through the database's pool instead, where it has one
+    # (Database.connection_pool; Django refuses a pool together with persistent connections):
+    # docs/benchmark.md measures each policy on each gateway.
+    pool: bool = False
     # Top-level import names the requirements install.
     imports: tuple[str, ...] = ()
     markers: tuple[str, ...] = ()
@@ -104,12 +151,17 @@ class Server:
     shutdown_timeout: int = 30
 
     def exec_form(self, slug: str) -> str:
-        """The Dockerfile CMD line's JSON array for a project package named `slug`: the command
-        under the project's drain.py, which fails /readyz for a while on SIGTERM before passing
-        it on."""
-        values = {"slug": slug, "shutdown_timeout": self.shutdown_timeout}
+        """The Dockerfile CMD line's JSON array for a project package named `slug`: the project's
+        {slug}.environment first, which checks the variables the gateway reads itself (PORT,
+        WEB_CONCURRENCY) and imports the settings, which read the others, so that a bad value
+        stops the container with one line before the gateway starts (gunicorn, for one, answers
+        WEB_CONCURRENCY=abc with a traceback; uvicorn restarts a worker that fails to import the
+        app, forever); then the gateway's command, in place of the shell. All of it runs under the
+        project's drain.py, which fails /readyz for a while on SIGTERM before passing it on."""
+        values = {"slug": slug, "config_file": self.config_file, "shutdown_timeout": self.shutdown_timeout}
+        gateway = self.command.format(**values)
         return json.dumps(
-            ["python", "-m", f"{slug}.drain", *(part.format(**values) for part in self.command)]
+            ["python", "-m", f"{slug}.drain", "sh", "-c", f"python -m {slug}.environment && exec {gateway}"]
         )
 
 
@@ -117,10 +169,11 @@ DATABASES: dict[str, Database] = {
     "postgresql": Database(
         name="postgresql",
         label="PostgreSQL",
-        # The pool serves the ASGI gateway (Server.postgresql_pool); the wheel is pure Python.
+        # The pool serves the ASGI gateway (Server.pool); the wheel is pure Python.
         requirements=("psycopg[binary]==3.3.9", "psycopg-pool==3.3.3"),
         local_database_url="postgres://postgres@database_default:5432/db",
         django_engine="django.db.backends.postgresql",
+        vendor="postgresql",
         url_schemes=("postgres", "postgresql", "pgsql"),
         compose=ComposeService(
             image="postgres:17-alpine",
@@ -132,6 +185,18 @@ DATABASES: dict[str, Database] = {
         test_server="PostgresServer",
         test_server_packages=("postgresql",),
         markers=("psycopg", "postgres"),
+        connection_pool="psycopg's pool",
+        migration_lock=MigrationLock(
+            name="an advisory lock",
+            reason=(
+                "A session-level advisory lock, which PostgreSQL keeps per database: any number,"
+                ' the same in every process ("migrate" in ASCII).'
+            ),
+            acquire="SELECT pg_advisory_lock(%s)",
+            release="SELECT pg_advisory_unlock(%s)",
+            key=int.from_bytes(b"migrate", "big"),
+        ),
+        url_query_examples=("?sslmode=require",),
     ),
     "mysql": Database(
         name="mysql",
@@ -139,6 +204,7 @@ DATABASES: dict[str, Database] = {
         requirements=("mysqlclient==2.3.2",),
         local_database_url="mysql://root@database_default:3306/db",
         django_engine="django.db.backends.mysql",
+        vendor="mysql",
         url_schemes=("mysql", "mysql2"),
         compose=ComposeService(
             image="mysql:8.4",
@@ -154,6 +220,19 @@ DATABASES: dict[str, Database] = {
         test_server="MariaDBServer",
         test_server_packages=("mariadb-server",),
         markers=("mysqlclient", "mysql"),
+        migration_lock=MigrationLock(
+            name="`GET_LOCK`",
+            reason="Named locks are server-wide: name it after the database.",
+            acquire="SELECT GET_LOCK(%s, {timeout})",
+            release="SELECT RELEASE_LOCK(%s)",
+            key="{NAME}.migrate",
+            timeout=600,
+        ),
+        url_query_examples=("?ssl_mode=REQUIRED", "?charset=utf8mb3"),
+        build_note=(
+            "mysqlclient compiles against your system's MySQL client headers:"
+            " `default-libmysqlclient-dev` and `pkg-config` on Debian"
+        ),
     ),
     "sqlite": Database(
         name="sqlite",
@@ -161,6 +240,7 @@ DATABASES: dict[str, Database] = {
         requirements=(),
         local_database_url="sqlite:////data/db.sqlite3",
         django_engine="django.db.backends.sqlite3",
+        vendor="sqlite",
         url_schemes=("sqlite",),
         options={
             "transaction_mode": "IMMEDIATE",
@@ -174,6 +254,8 @@ DATABASES: dict[str, Database] = {
         markers=("sqlite:////data",),
         scales_out=False,
         file_database=True,
+        builtin_driver=True,
+        url_query_examples=("?timeout=5",),
     ),
 }
 
@@ -183,20 +265,11 @@ SERVERS: dict[str, Server] = {
         label="Gunicorn (WSGI)",
         requirements=("gunicorn==27.0.1",),
         interface="wsgi",
-        # Each command first runs {slug}.environment, which checks the variables the gateway reads
-        # itself (PORT, WEB_CONCURRENCY) and imports the settings, which read the others: gunicorn,
-        # for one, reads WEB_CONCURRENCY as it starts and answers "abc" with a traceback.
         # No control socket for gunicornc: its default place, ~/.gunicorn, is in the read-only code
         # directory. (A flag, not the config file: upgrades keep the user's config file as it was.)
-        command=(
-            "sh",
-            "-c",
-            (
-                "python -m {slug}.environment"
-                " && exec gunicorn --config=deploy/gunicorn.conf.py --no-control-socket {slug}.wsgi"
-            ),
-        ),
+        command="gunicorn --config={config_file} --no-control-socket {slug}.wsgi",
         config_file="deploy/gunicorn.conf.py",
+        config_template="_includes/gunicorn.conf.py.jinja",
         imports=("gunicorn", "packaging"),
         markers=("gunicorn",),
     ),
@@ -206,22 +279,18 @@ SERVERS: dict[str, Server] = {
         requirements=("uvicorn==0.54.0", "uvloop==0.23.0", "httptools==0.9.0"),
         interface="asgi",
         # uvicorn restarts a worker that fails to import the app, forever: a bad configuration
-        # stops the container in {slug}.environment instead, before the workers start. (Importing
-        # the whole app there too cost 0.5-0.8 s of every start, docs/benchmark.md; an error in the
-        # code itself fails scripts/smoke-test-image, before any deploy.)
+        # stops the container in {slug}.environment instead (exec_form), before the workers start.
+        # (Importing the whole app there too cost 0.5-0.8 s of every start, docs/benchmark.md; an
+        # error in the code itself fails scripts/smoke-test-image, before any deploy.)
         command=(
-            "sh",
-            "-c",
-            (
-                "python -m {slug}.environment"
-                ' && exec uvicorn {slug}.asgi:application --host="$LISTEN_ADDRESS" --port="$PORT"'
-                " --proxy-headers --forwarded-allow-ips='*' --no-server-header --lifespan=off"
-                " --timeout-graceful-shutdown={shutdown_timeout}"
-            ),
+            'uvicorn {slug}.asgi:application --host="$LISTEN_ADDRESS" --port="$PORT"'
+            " --proxy-headers --forwarded-allow-ips='*' --no-server-header --lifespan=off"
+            " --timeout-graceful-shutdown={shutdown_timeout}"
         ),
         conn_max_age=0,
-        # 2.2x the requests/s of a new connection per request on the database-backed page.
-        postgresql_pool=True,
+        # With psycopg's pool, 2.2x the requests/s of a new connection per request on the
+        # database-backed page.
+        pool=True,
         imports=("uvicorn", "uvloop", "httptools", "h11", "click"),
         markers=("uvicorn", "uvloop", "httptools"),
     ),
@@ -230,8 +299,9 @@ SERVERS: dict[str, Server] = {
         label="uWSGI (WSGI)",
         requirements=("pyuwsgi==2.0.30.post1",),
         interface="wsgi",
-        command=("sh", "-c", "python -m {slug}.environment && exec uwsgi --ini=deploy/uwsgi.ini"),
+        command="uwsgi --ini={config_file}",
         config_file="deploy/uwsgi.ini",
+        config_template="_includes/uwsgi.ini.jinja",
         imports=("pyuwsgi", "uwsgi", "uwsgidecorators"),
         markers=("uwsgi",),
     ),

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from extensions.adopt import DOCKER_FILES
 from harness import REPO
-from harness.git import commit_all, git
+from harness.git import git, new_repository
 from harness.project import virtualenv_for
 from harness.render import copier_cli
 
@@ -55,10 +55,7 @@ EXAMPLE_PROJECTS = {
 def user_project(example: Example, destination: Path) -> Path:
     """A copy of the example as a git repository with one commit, as its user has it."""
     shutil.copytree(EXAMPLES / example.name, destination)
-    git(destination, "init", "--quiet")
-    git(destination, "config", "user.email", "user@example.com")
-    git(destination, "config", "user.name", "User")
-    commit_all(destination, "The project before adoption")
+    new_repository(destination, "The project before adoption")
     if example.database == "sqlite":
         add_existing_sqlite_row(destination)
     return destination

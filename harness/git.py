@@ -16,6 +16,9 @@ def commit_all(repository: Path, message: str) -> None:
 
 
 def new_repository(folder: Path, message: str) -> None:
-    """Make `folder` a git repository whose one commit holds everything in it."""
+    """Make `folder` a git repository whose one commit holds everything in it, with its own
+    committer (later commits, Copier's too, do not depend on the machine's git identity)."""
     git(folder, "init", "--quiet")
+    git(folder, "config", "user.email", "user@example.com")
+    git(folder, "config", "user.name", "User")
     commit_all(folder, message)

@@ -12,7 +12,7 @@ import pytest
 from copier import run_copy
 
 from extensions import adopt, variants
-from harness.git import commit_all, git
+from harness.git import git, new_repository
 
 EXTENSIONS = Path(adopt.__file__).parent
 SCRIPTS = EXTENSIONS.parent / "scripts"
@@ -34,10 +34,7 @@ def user_project(folder: Path, files: dict[str, str]) -> Path:
     for name, text in files.items():
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_text(text)
-    git(folder, "init", "--quiet")
-    git(folder, "config", "user.email", "user@example.com")
-    git(folder, "config", "user.name", "User")
-    commit_all(folder, "The project before adoption")
+    new_repository(folder, "The project before adoption")
     return folder
 
 

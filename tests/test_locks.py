@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from packaging.markers import Marker
+from packaging.utils import canonicalize_name
 
 from extensions import variants
 from extensions.context import LOCKS
@@ -99,7 +100,7 @@ def test_lock_installs_with_required_hashes_on_other_pythons(tmp_path, database,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     installed = {
-        re.sub(r"[-_.]+", "-", path.name.split("-")[0]).lower(): path.name.split("-")[1].removesuffix(".dist")
+        canonicalize_name(path.name.split("-")[0]): path.name.split("-")[1].removesuffix(".dist")
         for path in (tmp_path / "target").glob("*.dist-info")
     }
     expected = {name: v for name, v in for_the_image(text, other_python).items() if name not in compiled}
@@ -114,7 +115,7 @@ def test_image_installs_exactly_the_lock_and_no_test_package(project, build, doc
     assert status == 0, output
     # The output is the container's log: pip's own notices on stderr come with it.
     installed = dict(line.lower().split("==") for line in output.splitlines() if "==" in line)
-    installed = {re.sub(r"[-_.]+", "-", name): version for name, version in installed.items()}
+    installed = {canonicalize_name(name): version for name, version in installed.items()}
     assert installed == for_the_image(lock_of(database, server).read_text(), variants.DEFAULT_PYTHON_VERSION)
     assert not set(TEST_ONLY) & set(installed)
 

@@ -465,7 +465,7 @@ def template_history(tmp_path_factory, copier_template):
 
 
 @pytest.mark.parametrize("release", RELEASES)
-@pytest.mark.variants(server=lambda server: server in ("gunicorn", "uwsgi"))  # the ones with a config
+@pytest.mark.variants(server=lambda server: bool(variants.SERVERS[server].config_file))
 def test_upgrade_from_an_older_release_keeps_user_work(template_history, tmp_path, release, server):
     project = user_project(template_history, tmp_path / "project", vcs_ref=release, server=server)
     config = variants.SERVERS[server].config_file
