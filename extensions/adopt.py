@@ -75,11 +75,13 @@ def template_modules() -> tuple[str, ...]:
 
 
 SETTINGS_MODULE = re.compile(r"""["']DJANGO_SETTINGS_MODULE["']\s*,\s*["']([\w.]+)["']""")
-# The backend module of each row's engine (django.db.backends.<module>) -> the database answer.
-ENGINES = {row.django_engine.rpartition(".")[2]: row.name for row in variants.DATABASES.values()}
-# Django before 3.0 also called the PostgreSQL backend postgresql_psycopg2.
-if "postgresql" in ENGINES:
-    ENGINES["postgresql_psycopg2"] = ENGINES["postgresql"]
+# The backend module of each row's engine and its aliases (django.db.backends.<module>) -> the
+# database answer.
+ENGINES = {
+    engine.rpartition(".")[2]: row.name
+    for row in variants.DATABASES.values()
+    for engine in (row.django_engine, *row.engine_aliases)
+}
 # GeoDjango's engines are not among them: the template's DATABASE_URL schemes have no GIS driver.
 ENGINE = re.compile(r"django\.db\.backends\.(\w+)")
 SQLITE_NAME = re.compile(r"""["']([\w./-]+\.sqlite3)["']""")

@@ -87,6 +87,8 @@ class Database:
     vendor: str
     # The DATABASE_URL schemes dj-database-url maps to django_engine; settings refuse the others.
     url_schemes: tuple[str, ...] = ()
+    # Other names of django_engine in settings an adoption reads (older Django releases' names).
+    engine_aliases: tuple[str, ...] = ()
     compose: ComposeService | None = None
     # OPTIONS a URL cannot express, rendered into settings.py; options in the URL's query win.
     options: dict[str, str | int] = field(default_factory=dict)
@@ -173,6 +175,8 @@ DATABASES: dict[str, Database] = {
         requirements=("psycopg[binary]==3.3.9", "psycopg-pool==3.3.3"),
         local_database_url="postgres://postgres@database_default:5432/db",
         django_engine="django.db.backends.postgresql",
+        # Django before 3.0 also called the backend postgresql_psycopg2.
+        engine_aliases=("django.db.backends.postgresql_psycopg2",),
         vendor="postgresql",
         url_schemes=("postgres", "postgresql", "pgsql"),
         compose=ComposeService(

@@ -16,6 +16,7 @@ from harness.git import git, new_repository
 
 EXTENSIONS = Path(adopt.__file__).parent
 SCRIPTS = EXTENSIONS.parent / "scripts"
+TEMPLATE = EXTENSIONS.parent / "template"
 PACKAGE = "shop"
 NAMES_SETTINGS = f'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "{PACKAGE}.settings")\n'
 # A Django project as `startproject` leaves it, reduced to what adoption reads.
@@ -79,7 +80,7 @@ def test_a_project_with_a_module_the_template_adds_is_refused_naming_each(tmp_pa
     ("engine", "answer"),
     [
         *((row.django_engine, row.name) for row in variants.DATABASES.values()),
-        ("django.db.backends.postgresql_psycopg2", variants.DATABASES["postgresql"].name),
+        *((alias, row.name) for row in variants.DATABASES.values() for alias in row.engine_aliases),
     ],
 )
 def test_the_database_detected_is_the_row_of_the_engine_the_settings_name(engine, answer, tmp_path):
@@ -105,6 +106,20 @@ def test_no_code_in_extensions_picks_a_variant_by_its_name():
         f"{path.name}: {line.strip()}"
         for path in EXTENSIONS.glob("*.py")
         if path.name != "variants.py"
+        for line in path.read_text().splitlines()
+        if comparison.search(line)
+    ]
+    assert found == []
+
+
+def test_no_template_picks_a_variant_by_its_name_or_answer():
+    comparison = re.compile(
+        r"""\b(db|gateway)\.name\s*[=!]=|\b(database|server)\s*[=!]=|[=!]=\s*(database|server)\b"""
+    )
+    found = [
+        f"{path.relative_to(TEMPLATE)}: {line.strip()}"
+        for path in sorted(TEMPLATE.rglob("*"))
+        if path.is_file()
         for line in path.read_text().splitlines()
         if comparison.search(line)
     ]
