@@ -1,13 +1,16 @@
 """The adoption's one task, run by copier.yml's _tasks after the template's files are rendered
 (`python adoption_task.py finish DESTINATION SQLITE_FILE`): it sets the user's Docker files aside
 for the template's, includes the template's requirements from the user's requirements.txt,
-completes their .gitignore, and copies a SQLite database into data/. Standard library only: any
-Python runs it. The names below are also what adopt.py's summary reports.
+completes their .gitignore and has .dockerignore exclude what it ignores, and copies a SQLite
+database into data/. Standard library only: any Python runs it. The names below
+are also what adopt.py's summary reports.
 """
 
 from __future__ import annotations
 
+import runpy
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -24,6 +27,16 @@ INCLUDE_LINE = f"-r {REQUIREMENTS_FILE}"
 STAGING = ".adoption"
 GITIGNORE_LINES = ("/staticfiles/", "/data/*", "!/data/.gitkeep")
 SQLITE_DATA = Path("data") / "db.sqlite3"
+# The generated project's check that .dockerignore excludes what .gitignore ignores, and its
+# translation of one into the other (a script of the template, run here by path).
+DOCKERIGNORE_CHECK = Path(__file__).resolve().parent.parent / "template" / "scripts" / "check-dockerignore"
+DOCKERIGNORE_HEADING = (
+    "\n# Your .gitignore's own patterns, as Docker reads them (the adoption added them): what git"
+    "\n# ignores stays out of the image.\n"
+)
+TRACKED_HEADING = (
+    "\n# Files git tracks although .gitignore matches them: the image has what the repository holds.\n"
+)
 
 
 def _append_missing(path: Path, lines: tuple[str, ...]) -> None:
@@ -32,6 +45,28 @@ def _append_missing(path: Path, lines: tuple[str, ...]) -> None:
     if missing:
         separator = "" if not text or text.endswith("\n") else "\n"
         path.write_text(f"{text}{separator}{chr(10).join(missing)}\n")
+
+
+def _exclude_what_git_ignores(dst: Path) -> None:
+    """Append to .dockerignore the user's .gitignore patterns it lacks, then an exception for each
+    file git tracks that a pattern matches (git keeps it, so the image must have it too)."""
+    missing_patterns = runpy.run_path(str(DOCKERIGNORE_CHECK))["missing_patterns"]
+    dockerignore = dst / ".dockerignore"
+    text = dockerignore.read_text() if dockerignore.exists() else ""
+    added = [pattern for _line, pattern in missing_patterns((dst / ".gitignore").read_text(), text)]
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--ignored", "--exclude-standard", "-z"],
+        cwd=dst,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    tracked = [f"!{path}" for path in sorted(set(listed.split("\0")) - {""})]
+    if added:
+        text += DOCKERIGNORE_HEADING + "\n".join(added) + "\n"
+    if tracked:
+        text += TRACKED_HEADING + "\n".join(tracked) + "\n"
+    dockerignore.write_text(text)
 
 
 def finish(dst: Path, sqlite: str) -> None:
@@ -45,6 +80,7 @@ def finish(dst: Path, sqlite: str) -> None:
         staging.rmdir()
     _append_missing(dst / "requirements.txt", (INCLUDE_LINE,))
     _append_missing(dst / ".gitignore", GITIGNORE_LINES)
+    _exclude_what_git_ignores(dst)
     if sqlite and not (dst / SQLITE_DATA).exists():
         shutil.copy2(dst / sqlite, dst / SQLITE_DATA)
 

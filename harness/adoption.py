@@ -33,20 +33,24 @@ class Example:
     static_file: str | None
     # The gateway `copier update` switches to afterwards.
     switch_to: str
+    # Settings of the developer's own machine, which the example's .gitignore ignores.
+    ignored_settings: str
 
 
 EXAMPLE_PROJECTS = {
     example.name: example
     for example in (
         Example(
-            "sqlite_startproject", "mysite", "mysite.settings", "sqlite", EXISTING_ROW, None, "uwsgi"
+            "sqlite_startproject", "mysite", "mysite.settings", "sqlite", EXISTING_ROW, None, "uwsgi",
+            "mysite/local_settings.py",
         ),
         Example(
             "split_settings", "bookshelf", "bookshelf.settings.production", "postgresql",
-            "The shelf is empty.", "css/shelf.css", "uvicorn",
+            "The shelf is empty.", "css/shelf.css", "uvicorn", "bookshelf/settings/local.py",
         ),
         Example(
-            "custom_user", "crm", "crm.settings", "postgresql", "1 member", "accounts/team.css", "uvicorn"
+            "custom_user", "crm", "crm.settings", "postgresql", "1 member", "accounts/team.css", "uvicorn",
+            "crm/local_settings.py",
         ),
     )
 }  # fmt: skip

@@ -8,10 +8,11 @@ from pathlib import Path
 from harness import CACHE
 
 
-def run_pre_commit(folder: Path) -> subprocess.CompletedProcess:
-    """`pre-commit run --all-files` in `folder`; the caller asserts on the result."""
+def run_pre_commit(folder: Path, *hook: str) -> subprocess.CompletedProcess:
+    """`pre-commit run [HOOK] --all-files` in `folder`; the caller asserts on the result."""
+    options = ["--all-files", "--show-diff-on-failure", "--color=never"]
     return subprocess.run(
-        [sys.executable, "-m", "pre_commit", "run", "--all-files", "--show-diff-on-failure", "--color=never"],
+        [sys.executable, "-m", "pre_commit", "run", *hook, *options],
         cwd=folder,
         env={**os.environ, "PRE_COMMIT_HOME": str(CACHE / "pre-commit")},
         capture_output=True,

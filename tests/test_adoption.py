@@ -25,6 +25,7 @@ from harness.adoption import (
 )
 from harness.environments import production_env
 from harness.git import commit_all, git
+from harness.ignored import IGNORED_SECRETS, in_app_command, plant_ignored_files
 from harness.images import App, ProxiedClient, run_once
 from harness.render import copier_update
 from harness.terminal import Questionnaire
@@ -179,6 +180,8 @@ def served(adopted, example, build, docker_client, database_servers, s3_server, 
         DATABASE_URL=database_url,
         DEFAULT_STORAGE_DSN=f"s3+http://key:secret@{s3_host}/media-bucket/adopted-{example.name}/",
     )
+    # What the developer keeps beside the code and git ignores, there when the image is built.
+    plant_ignored_files(adopted, (*IGNORED_SECRETS, example.ignored_settings))
     image = build(adopted)
     for command in (["migrate", "--noinput"], ["createsuperuser", "--noinput"]):
         status, output = run_once(
@@ -230,6 +233,27 @@ def test_adopted_image_serves_the_apps_page_probes_admin_and_hashed_static(serve
     static = client.get(hashed.group(1))
     assert static.status_code == 200
     assert "immutable" in static.headers["Cache-Control"]
+
+
+def test_adopted_image_leaves_out_the_files_git_ignores_and_keeps_the_apps_own(served, example):
+    app, _image, _env, _volumes = served
+    ignored = (*IGNORED_SECRETS, example.ignored_settings)
+    own = ("manage.py", example.settings_module.replace(".", "/") + ".py", "requirements.txt")
+    assert app.exec(*in_app_command(ignored + own)).split() == list(own)
+
+
+def test_adoption_lets_a_file_git_tracks_into_the_image_though_gitignore_matches_it(
+    copier_template, tmp_path
+):
+    example = EXAMPLE_PROJECTS["split_settings"]
+    project = user_project(example, tmp_path / example.name)
+    (project / "bookshelf" / "ca.pem").write_text("a public certificate the app reads\n")
+    git(project, "add", "--force", "bookshelf/ca.pem")
+    commit_all(project, "The certificate of our API's authority")
+    adoption = adopt(project, copier_template)
+    assert adoption.returncode == 0, adoption.output
+    lines = (project / ".dockerignore").read_text().splitlines()
+    assert lines.index("!bookshelf/ca.pem") > lines.index("**/*.pem")
 
 
 def test_update_switches_the_gateway_of_an_adopted_project_and_its_image_serves_the_app(

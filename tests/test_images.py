@@ -4,12 +4,16 @@ a real S3 API and real HTTP requests."""
 from __future__ import annotations
 
 import re
+import shutil
 import time
 
 import pytest
 import requests
+import yaml
 
 from harness.environments import production_env
+from harness.git import git
+from harness.ignored import IGNORED_SECRETS, in_app_command, plant_ignored_files
 from harness.images import App, ProxiedClient, run_once
 from harness.project import SAVE_AND_READ_MEDIA
 from harness.services import has_test_server
@@ -99,6 +103,19 @@ def test_deploy_check_is_clean_inside_the_image(docker_client, image, cell_env):
     command = ["python", "manage.py", "check", "--deploy", "--database=default", "--fail-level=WARNING"]
     status, output = run_once(docker_client, image, command, cell_env)
     assert status == 0, output
+
+
+def test_image_leaves_out_the_files_git_ignores_and_keeps_the_apps_own(
+    project, build, docker_client, tmp_path
+):
+    planted = shutil.copytree(project, tmp_path / "planted")
+    git(planted, "init", "--quiet")
+    plant_ignored_files(planted, IGNORED_SECRETS)
+    slug = yaml.safe_load((planted / ".copier-answers.yml").read_text())["project_slug"]
+    own = ("manage.py", f"{slug}/settings.py", f"{slug}/wsgi.py", "requirements.txt")
+    status, output = run_once(docker_client, build(planted), in_app_command(IGNORED_SECRETS + own), {})
+    assert status == 0, output
+    assert output.split() == list(own)
 
 
 def test_gateway_runs_as_non_root(app):

@@ -67,6 +67,30 @@ def test_project_test_suite_passes_on_the_host_against_the_real_database(
     assert re.fullmatch(r"=+ \d+ passed in [\d.]+s( \([\d:]+\))? =+", summary), summary
 
 
+def test_pre_commit_names_each_gitignore_pattern_the_dockerignore_lacks(render, tmp_path):
+    project = shutil.copytree(render(), tmp_path / "project")
+    git(project, "init", "--quiet")
+    git(project, "add", "--all")
+    assert run_pre_commit(project, "dockerignore-covers-gitignore").returncode == 0
+    with (project / ".gitignore").open("a") as gitignore:
+        gitignore.write("local_settings.py\n/notes/\n!notes/README.md\n")  # a user's later lines
+    result = run_pre_commit(project, "dockerignore-covers-gitignore")
+    assert result.returncode != 0
+    assert [line for line in result.stdout.splitlines() if line.startswith(".dockerignore lacks")] == [
+        f".dockerignore lacks {docker!r} (.gitignore's {git_line!r} as Docker reads patterns): add"
+        " that line, so that docker build leaves out of the image what git ignores"
+        for git_line, docker in [
+            ("local_settings.py", "**/local_settings.py"),
+            ("/notes/", "notes"),
+            ("!notes/README.md", "!notes/README.md"),
+        ]
+    ]
+    with (project / ".dockerignore").open("a") as dockerignore:
+        dockerignore.write("**/local_settings.py\n/notes/\n!notes/README.md\n")
+    result = run_pre_commit(project, "dockerignore-covers-gitignore")
+    assert result.returncode == 0, result.stdout
+
+
 def test_project_passes_its_pre_commit_hooks(project_copy):
     require_node()
     git(project_copy, "init", "--quiet")
