@@ -233,3 +233,41 @@ def test_project_test_suite_passes_inside_the_compose_stack_as_the_readme_says(
             docker_client.images.remove(f"{web_image}:latest")
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
     assert re.search(r"^=+ \d+ passed in ", result.stdout, re.MULTILINE), result.stdout[-3000:]
+
+
+@pytest.mark.variants(  # the other databases' Compose services need their images from a registry
+    database=lambda name: name == "sqlite", server=lambda name: name == variants.DEFAULT_SERVER
+)
+def test_compose_web_service_writes_into_the_code_as_a_developer_whose_uid_is_not_1000(
+    project, project_copy, build, docker_client, docker_compose
+):
+    developer = "4321"
+    readme = (project_copy / "README.md").read_text()
+    [set_uid] = [line for line in readme.splitlines() if line.startswith("printf 'LOCAL_UID=")]
+    # A checkout as that developer has it, and the README's line run as them.
+    subprocess.run(["chown", "-R", f"{developer}:{developer}", project_copy], check=True)
+    as_developer = ["setpriv", f"--reuid={developer}", f"--regid={developer}", "--clear-groups"]
+    subprocess.run([*as_developer, "sh", "-c", set_uid], cwd=project_copy, check=True)
+    name = f"workflow{os.urandom(4).hex()}"
+    web_images = [f"{name}_web", f"{name}-web"]  # the session's image, by Compose v1's and v2's names
+    for web_image in web_images:
+        docker_client.images.get(build(project)).tag(web_image, "latest")
+    env = {**os.environ, "COMPOSE_PROJECT_NAME": name}
+    try:
+        result = subprocess.run(
+            [*docker_compose, "run", "--rm", "web", "sh", "-c", "python manage.py startapp blog && id -u"],
+            cwd=project_copy,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+    finally:
+        subprocess.run([*docker_compose, "down"], cwd=project_copy, env=env, capture_output=True, check=False)
+        for web_image in web_images:
+            docker_client.images.remove(f"{web_image}:latest")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert result.stdout.split()[-1] == developer
+    created = project_copy / "blog" / "models.py"
+    assert (created.stat().st_uid, created.stat().st_gid) == (int(developer), int(developer))
