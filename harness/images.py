@@ -4,6 +4,7 @@ to it."""
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import subprocess
 import time
@@ -206,3 +207,28 @@ class ProxiedClient(requests.Session):
             data={"csrfmiddlewaretoken": token, "username": username, "password": password},
             headers={"Referer": f"https://127.0.0.1:{self.app.port}/admin/login/"},
         )
+
+
+def compose_run(client, image: str, compose: list[str], folder: Path, args: list[str], timeout=600):
+    """`docker-compose run` with `args` in `folder`, its web service the already built `image`
+    (tagged by the names Compose v1 and v2 give their own build, so it builds nothing); the stack
+    is taken down and the tags removed afterwards."""
+    name = f"workflow{uuid.uuid4().hex[:8]}"
+    web_images = [f"{name}_web", f"{name}-web"]
+    for web_image in web_images:
+        client.images.get(image).tag(web_image, "latest")
+    env = {**os.environ, "COMPOSE_PROJECT_NAME": name}
+    try:
+        return subprocess.run(
+            [*compose, "run", *args],
+            cwd=folder,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    finally:
+        subprocess.run([*compose, "down"], cwd=folder, env=env, capture_output=True, check=False)
+        for web_image in web_images:
+            client.images.remove(f"{web_image}:latest")

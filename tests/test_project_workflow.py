@@ -18,7 +18,7 @@ from extensions import variants
 from harness import REPO
 from harness.git import git
 from harness.hooks import run_pre_commit
-from harness.images import run_once
+from harness.images import compose_run, run_once
 from harness.project import readme_virtualenv
 from harness.services import free_port, has_test_server, missing_service
 
@@ -207,30 +207,12 @@ def test_project_test_suite_passes_inside_the_compose_stack_as_the_readme_says(
 ):
     readme = (project_copy / "README.md").read_text()
     [command] = [line for line in readme.splitlines() if line.startswith("docker-compose run ")]
-    # Compose runs the session's image by the name it would give its own build (v1's or v2's), so
-    # it builds nothing.
-    name = f"workflow{os.urandom(4).hex()}"
-    web_images = [f"{name}_web", f"{name}-web"]
-    for web_image in web_images:
-        docker_client.images.get(build(project)).tag(web_image, "latest")
-    # A checkout as a user has it: readable by the container's user, `data` writable (the README).
+    # A checkout as a user has it: readable by the container's user, `data` writable.
     subprocess.run(["chmod", "-R", "a+rX", project_copy], check=True)
     (project_copy / "data").chmod(0o777)
-    env = {**os.environ, "COMPOSE_PROJECT_NAME": name}
-    try:
-        result = subprocess.run(
-            [*docker_compose, *shlex.split(command)[1:]],
-            cwd=project_copy,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-    finally:
-        subprocess.run([*docker_compose, "down"], cwd=project_copy, env=env, capture_output=True, check=False)
-        for web_image in web_images:
-            docker_client.images.remove(f"{web_image}:latest")
+    result = compose_run(
+        docker_client, build(project), docker_compose, project_copy, shlex.split(command)[2:]
+    )
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
     assert re.search(r"^=+ \d+ passed in ", result.stdout, re.MULTILINE), result.stdout[-3000:]
 
@@ -248,25 +230,8 @@ def test_compose_web_service_writes_into_the_code_as_a_developer_whose_uid_is_no
     subprocess.run(["chown", "-R", f"{developer}:{developer}", project_copy], check=True)
     as_developer = ["setpriv", f"--reuid={developer}", f"--regid={developer}", "--clear-groups"]
     subprocess.run([*as_developer, "sh", "-c", set_uid], cwd=project_copy, check=True)
-    name = f"workflow{os.urandom(4).hex()}"
-    web_images = [f"{name}_web", f"{name}-web"]  # the session's image, by Compose v1's and v2's names
-    for web_image in web_images:
-        docker_client.images.get(build(project)).tag(web_image, "latest")
-    env = {**os.environ, "COMPOSE_PROJECT_NAME": name}
-    try:
-        result = subprocess.run(
-            [*docker_compose, "run", "--rm", "web", "sh", "-c", "python manage.py startapp blog && id -u"],
-            cwd=project_copy,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-    finally:
-        subprocess.run([*docker_compose, "down"], cwd=project_copy, env=env, capture_output=True, check=False)
-        for web_image in web_images:
-            docker_client.images.remove(f"{web_image}:latest")
+    startapp = ["--rm", "web", "sh", "-c", "python manage.py startapp blog && id -u"]
+    result = compose_run(docker_client, build(project), docker_compose, project_copy, startapp, timeout=300)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert result.stdout.split()[-1] == developer
     created = project_copy / "blog" / "models.py"
