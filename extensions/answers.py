@@ -19,6 +19,7 @@ from jinja2.ext import Extension
 variants = runpy.run_path(str(Path(__file__).with_name("loading.py")))["load"]("variants")
 
 RESERVED_NAMES = variants.reserved_names()
+DEV_NAMES = frozenset(variants.DEV_IMPORTS) - set(sys.stdlib_module_names)
 
 _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*\Z")
 # The slug is a folder, an image name and part of settings lines that must stay under ruff's 100
@@ -50,6 +51,15 @@ def project_slug_problem(slug: str) -> str:
         return f"{slug!r} is {len(slug)} characters long; use at most {SLUG_MAX_LENGTH}"
     if keyword.iskeyword(slug) or keyword.issoftkeyword(slug):
         return f"{slug!r} is a Python keyword"
+    return _shadowing_problem(slug)
+
+
+def _shadowing_problem(slug: str) -> str:
+    """Why `slug` would stand in for a module of the same name that something imports, or ""."""
+    if slug.startswith("__") and slug.endswith("__"):
+        return f"{slug!r} is a name Python gives a meaning of its own (__main__, __init__...)"
+    if slug in DEV_NAMES:
+        return f"{slug!r} would shadow the {slug!r} module that the project's tests run with"
     if slug in RESERVED_NAMES or slug in sys.stdlib_module_names:
         return f"{slug!r} would shadow the {slug!r} module that Django or Python needs"
     return ""

@@ -37,6 +37,14 @@ COMMON_IMPORTS = (
     "django", "asgiref", "sqlparse", "dj_database_url", "whitenoise", "storages", "boto3",
     "botocore", "s3transfer", "jmespath", "dateutil", "six", "urllib3",
 )  # fmt: skip
+# The top-level import names the generated project's test tools install (its requirements-dev.txt,
+# dependencies included: a test compares this with what pip installs), and the module pytest
+# itself reads from the project: a package of one of these names would shadow its own tests.
+DEV_IMPORTS = (
+    "pytest", "py", "pluggy", "iniconfig", "pygments", "pytest_django", "conftest", "pre_commit",
+    "cfgv", "distlib", "filelock", "identify", "nodeenv", "platformdirs", "python_discovery",
+    "virtualenv", "yaml", "uv", "packaging",
+)  # fmt: skip
 # Names a project slug must not take besides those: what a virtualenv brings itself, the
 # project's folders and modules, and names Django projects and test runners already use.
 LAYOUT_NAMES = (
@@ -331,9 +339,11 @@ def choices(question: str) -> dict[str, str]:
 
 def reserved_names() -> frozenset[str]:
     """Import names a project slug must not shadow: whatever any variant installs (a project can
-    switch to any of them later), and the fixed layout names."""
+    switch to any of them later), what its test tools install, and the fixed layout names."""
     rows = [*DATABASES.values(), *SERVERS.values()]
-    return frozenset({*COMMON_IMPORTS, *LAYOUT_NAMES, *(name for row in rows for name in row.imports)})
+    return frozenset(
+        {*COMMON_IMPORTS, *DEV_IMPORTS, *LAYOUT_NAMES, *(name for row in rows for name in row.imports)}
+    )
 
 
 def debian_packages(database: str | None = None) -> list[str]:

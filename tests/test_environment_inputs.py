@@ -101,6 +101,74 @@ CASES = [
     Case("database-url-ftp", {"DATABASE_URL": "ftp://example.com/db"}, Refused("DATABASE_URL")),
     Case("database-url-sqlite-memory", {"DATABASE_URL": "sqlite://:memory:"}, Refused("DATABASE_URL")),
     Case("database-url-sqlite-no-file", {"DATABASE_URL": "sqlite://"}, Refused("DATABASE_URL")),
+    # A database in memory loses its data with every restart; a relative path moves with the cwd.
+    Case("sqlite-memory-path", {"DATABASE_URL": "sqlite:///:memory:"}, Refused("DATABASE_URL", "in-memory")),
+    Case(
+        "sqlite-memory-shared-uri",
+        {"DATABASE_URL": "sqlite:///file::memory:?cache=shared"},
+        Refused("DATABASE_URL", "in-memory"),
+    ),
+    Case(
+        "sqlite-mode-memory",
+        {"DATABASE_URL": "sqlite:////data/db.sqlite3?mode=memory"},
+        Refused("DATABASE_URL", "in-memory"),
+    ),
+    Case(
+        "sqlite-uri-filename", {"DATABASE_URL": "sqlite:///file:db.sqlite3"}, Refused("DATABASE_URL", "URI")
+    ),
+    Case(
+        "sqlite-relative-path",
+        {"DATABASE_URL": "sqlite:///db.sqlite3"},
+        Refused("DATABASE_URL", "sqlite:////data/db.sqlite3"),
+    ),
+    Case(
+        "sqlite-host-read-as-relative",
+        {"DATABASE_URL": "sqlite://localhost/data/db"},
+        Refused("DATABASE_URL"),
+    ),
+    Case(
+        "sqlite-timeout-not-whole",
+        {"DATABASE_URL": "sqlite:////data/db.sqlite3?timeout=abc"},
+        Refused("DATABASE_URL", "timeout"),
+    ),
+    Case(
+        "sqlite-timeout-huge",
+        {"DATABASE_URL": "sqlite:////data/db.sqlite3?timeout=99999999999999999999"},
+        Refused("DATABASE_URL", "3600"),
+    ),
+    # A reserved character in the password: percent-encoded it is kept exactly, else refused.
+    Case(
+        "database-password-slash",
+        {"DATABASE_URL": "postgres://app:pa/ss@db.example.com/shop"},
+        Refused("DATABASE_URL", "%2F"),
+    ),
+    Case(
+        "database-password-question-mark",
+        {"DATABASE_URL": "postgres://app:pa?ss@db.example.com/shop"},
+        Refused("DATABASE_URL", "percent-encode"),
+    ),
+    Case(
+        "database-password-hash",
+        {"DATABASE_URL": "postgres://app:pa#ss@db.example.com/shop"},
+        Refused("DATABASE_URL", "percent-encode"),
+    ),
+    Case(
+        "database-password-bracket",
+        {"DATABASE_URL": "postgres://app:pa[ss@db.example.com/shop"},
+        Refused("DATABASE_URL", "percent-encode"),
+    ),
+    Case(
+        "database-password-encoded",
+        {"DATABASE_URL": "postgres://app:pa%2Fss%3F%23%5B%40@db.example.com/shop"},
+        Accepted({"DATABASES.default.PASSWORD": "pa/ss?#[@", "DATABASES.default.HOST": "db.example.com"}),
+        database="postgresql",
+    ),
+    Case(
+        "database-password-colon-and-at",
+        {"DATABASE_URL": "mysql://app:p:a@ss@db.example.com/shop"},
+        Accepted({"DATABASES.default.PASSWORD": "p:a@ss", "DATABASES.default.HOST": "db.example.com"}),
+        database="mysql",
+    ),
     Case(
         "postgres-sslmode-kept",
         {"DATABASE_URL": "postgres://app:pw@db.example.com:6543/shop?sslmode=verify-full"},
@@ -177,6 +245,32 @@ CASES = [
     Case("domain-two-hosts", {"DOMAIN": "example.com www.example.com"}, Refused("DOMAIN", "give one")),
     Case("domain-star", {"DOMAIN": "*"}, Refused("DOMAIN")),
     Case("domain-underscore", {"DOMAIN": "my_shop.example.com"}, Refused("DOMAIN")),
+    # A subdomain wildcard on a public suffix or an IP address trusts hosts that are not the site's.
+    Case("domain-dot-tld", {"DOMAIN": ".com"}, Refused("DOMAIN", "public suffix")),
+    Case("domain-star-dot-tld", {"DOMAIN": "*.com"}, Refused("DOMAIN", "public suffix")),
+    Case("alias-dot-co-uk", {"DOMAIN_ALIASES": ".co.uk"}, Refused("DOMAIN_ALIASES", "public suffix")),
+    Case("alias-star-com-au", {"DOMAIN_ALIASES": "*.com.au"}, Refused("DOMAIN_ALIASES", "public suffix")),
+    Case("alias-dot-ip", {"DOMAIN_ALIASES": ".127.0.0.1"}, Refused("DOMAIN_ALIASES", "IP address")),
+    Case(
+        "alias-dot-own-uk-domain",
+        {"DOMAIN": "shop.co.uk", "DOMAIN_ALIASES": ".shop.co.uk, .example.uk, *.localhost"},
+        Accepted({"ALLOWED_HOSTS": ["shop.co.uk", ".shop.co.uk", ".example.uk", ".localhost"]}),
+    ),
+    # IPv6 addresses: in brackets, as the Host header has them, in their shortest form.
+    Case(
+        "alias-ipv6-bracketed",
+        {"DOMAIN_ALIASES": "[2001:DB8:0:0::1]"},
+        Accepted(
+            {
+                "ALLOWED_HOSTS": ["example.com", "[2001:db8::1]"],
+                "CSRF_TRUSTED_ORIGINS": ["https://example.com", "https://[2001:db8::1]"],
+            }
+        ),
+    ),
+    Case("alias-ipv6-bare", {"DOMAIN_ALIASES": "::1"}, Refused("DOMAIN_ALIASES", "[::1]")),
+    Case("alias-ipv6-with-port", {"DOMAIN_ALIASES": "[::1]:8000"}, Refused("DOMAIN_ALIASES", "[::1]")),
+    Case("alias-brackets-not-ipv6", {"DOMAIN_ALIASES": "[:::::]"}, Refused("DOMAIN_ALIASES", "IPv6")),
+    Case("alias-brackets-ipv4", {"DOMAIN_ALIASES": "[127.0.0.1]"}, Refused("DOMAIN_ALIASES", "IPv6")),
     Case(
         "domain-upper-case",
         {"DOMAIN": "Example.COM", "DOMAIN_ALIASES": None},
@@ -230,6 +324,19 @@ CASES = [
     Case("hsts-seconds-negative", {"SECURE_HSTS_SECONDS": "-1"}, Refused("SECURE_HSTS_SECONDS")),
     Case("hsts-seconds-float", {"SECURE_HSTS_SECONDS": "3600.0"}, Refused("SECURE_HSTS_SECONDS")),
     Case("hsts-seconds-zero", {"SECURE_HSTS_SECONDS": "0"}, Accepted({"SECURE_HSTS_SECONDS": 0})),
+    Case(
+        "hsts-seconds-5000-digits",
+        {"SECURE_HSTS_SECONDS": "9" * 5000},
+        Refused("SECURE_HSTS_SECONDS", "out of range"),
+    ),
+    Case(
+        "hsts-seconds-over-ten-years", {"SECURE_HSTS_SECONDS": "1" + "0" * 12}, Refused("SECURE_HSTS_SECONDS")
+    ),
+    Case(
+        "hsts-seconds-ten-years",
+        {"SECURE_HSTS_SECONDS": "315360000"},
+        Accepted({"SECURE_HSTS_SECONDS": 315360000}),
+    ),
     Case("hsts-preload-yes", {"SECURE_HSTS_PRELOAD": "yes"}, Accepted({"SECURE_HSTS_PRELOAD": True})),
     Case(
         "hsts-subdomains-off",
@@ -316,6 +423,58 @@ CASES = [
         Refused("DEFAULT_STORAGE_DSN", "s3-accelerate"),
     ),
     Case(
+        "s3-port-zero",
+        {"DEFAULT_STORAGE_DSN": "s3://K:S@minio.example.com:0/bucket"},
+        Refused("DEFAULT_STORAGE_DSN", "port 0"),
+    ),
+    Case(
+        "s3-host-not-a-host-name",
+        {"DEFAULT_STORAGE_DSN": "s3://K:S@minio_example.com/bucket"},
+        Refused("DEFAULT_STORAGE_DSN", "minio_example.com"),
+    ),
+    Case(
+        "s3-endpoint-not-http",
+        {
+            "DEFAULT_STORAGE_DSN": s3("my-bucket.s3.amazonaws.com"),
+            "AWS_ENDPOINT_URL_S3": "ftp://s3.example.com",
+        },
+        Refused("AWS_ENDPOINT_URL_S3", "https://"),
+    ),
+    Case(
+        "s3-endpoint-no-scheme",
+        {"DEFAULT_STORAGE_DSN": s3("my-bucket.s3.amazonaws.com"), "AWS_ENDPOINT_URL_S3": "minio.example.com"},
+        Refused("AWS_ENDPOINT_URL_S3", "https://"),
+    ),
+    Case(
+        "s3-endpoint-no-host",
+        {"DEFAULT_STORAGE_DSN": s3("my-bucket.s3.amazonaws.com"), "AWS_ENDPOINT_URL_S3": "https://:9000"},
+        Refused("AWS_ENDPOINT_URL_S3", "host"),
+    ),
+    Case(
+        "s3-endpoint-bad-port",
+        {
+            "DEFAULT_STORAGE_DSN": s3("my-bucket.s3.amazonaws.com"),
+            "AWS_ENDPOINT_URL_S3": "https://s3.example.com:abc",
+        },
+        Refused("AWS_ENDPOINT_URL_S3", "port"),
+    ),
+    Case(
+        "s3-endpoint-with-path",
+        {
+            "DEFAULT_STORAGE_DSN": s3("my-bucket.s3.amazonaws.com"),
+            "AWS_ENDPOINT_URL_S3": "https://s3.example.com/x",
+        },
+        Refused("AWS_ENDPOINT_URL_S3", "path"),
+    ),
+    Case(
+        "s3-endpoint-kept",
+        {
+            "DEFAULT_STORAGE_DSN": s3("my-bucket.s3.amazonaws.com"),
+            "AWS_ENDPOINT_URL_S3": "http://[::1]:9000/",
+        },
+        Accepted(storage(bucket_name="my-bucket", endpoint_url="http://[::1]:9000")),
+    ),
+    Case(
         "s3-misspelt-parameter",
         {"DEFAULT_STORAGE_DSN": s3("minio.example.com", "/bucket/?regoin=eu")},
         Refused("DEFAULT_STORAGE_DSN", "regoin"),
@@ -347,6 +506,55 @@ CASES = [
     Case("web-concurrency-4", {"WEB_CONCURRENCY": "4", "PORT": "8080"}, Accepted(), gateway=True),
     Case("drain-seconds-abc", {"DRAIN_SECONDS": "abc"}, Refused("DRAIN_SECONDS"), gateway=True),
     Case("drain-seconds-negative", {"DRAIN_SECONDS": "-1"}, Refused("DRAIN_SECONDS"), gateway=True),
+    # Too large to sleep for (OverflowError), fork for, or read at all (over 4300 digits).
+    Case(
+        "drain-seconds-1e30",
+        {"DRAIN_SECONDS": "1e30"},
+        Refused("DRAIN_SECONDS", "whole number"),
+        gateway=True,
+    ),
+    Case(
+        "drain-seconds-huge",
+        {"DRAIN_SECONDS": "1" + "0" * 30},
+        Refused("DRAIN_SECONDS", "from 0 to 3600"),
+        gateway=True,
+    ),
+    Case("drain-seconds-an-hour", {"DRAIN_SECONDS": "3600"}, Accepted(), gateway=True),
+    Case(
+        "web-concurrency-5000-digits",
+        {"WEB_CONCURRENCY": "9" * 5000},
+        Refused("WEB_CONCURRENCY", "out of range"),
+        gateway=True,
+    ),
+    Case(
+        "web-concurrency-too-many",
+        {"WEB_CONCURRENCY": "100000"},
+        Refused("WEB_CONCURRENCY", "1024"),
+        gateway=True,
+    ),
+    Case("port-5000-digits", {"PORT": "8" * 5000}, Refused("PORT", "65535"), gateway=True),
+    # The address every gateway binds: IPv4 (uWSGI would bind 255.255.255.255 for an IPv6 one).
+    Case("listen-address-ipv6", {"LISTEN_ADDRESS": "::"}, Refused("LISTEN_ADDRESS", "IPv6"), gateway=True),
+    Case(
+        "listen-address-ipv6-bracketed",
+        {"LISTEN_ADDRESS": "[::1]"},
+        Refused("LISTEN_ADDRESS", "0.0.0.0"),
+        gateway=True,
+    ),
+    Case(
+        "listen-address-host-name", {"LISTEN_ADDRESS": "localhost"}, Refused("LISTEN_ADDRESS"), gateway=True
+    ),
+    Case(
+        "listen-address-with-port", {"LISTEN_ADDRESS": "0.0.0.0:80"}, Refused("LISTEN_ADDRESS"), gateway=True
+    ),
+    Case(
+        "listen-address-leading-zeros",
+        {"LISTEN_ADDRESS": "127.000.000.001"},
+        Refused("LISTEN_ADDRESS"),
+        gateway=True,
+    ),
+    Case("listen-address-empty", {"LISTEN_ADDRESS": ""}, Refused("LISTEN_ADDRESS", "empty"), gateway=True),
+    Case("listen-address-loopback", {"LISTEN_ADDRESS": "127.0.0.1"}, Accepted(), gateway=True),
 ]
 SETTINGS_CASES = [case for case in CASES if not case.gateway]
 GATEWAY_CASES = [case for case in CASES if case.gateway]

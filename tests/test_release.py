@@ -76,6 +76,10 @@ def tag_9_0_0(clone: Path):
     assert release(clone, "9.0.0").returncode == 0
 
 
+def tag_0_2_0_on_main(clone: Path):
+    assert release(clone, "0.2.0").returncode == 0
+
+
 def commit_off_main(clone: Path) -> str:
     git(clone, "checkout", "--quiet", "-b", "side")
     (clone / "side.txt").write_text("side\n")
@@ -94,6 +98,11 @@ REFUSALS = {
     "unknown commit": (None, ["0.2.0", "0" * 40], "is not a commit of this repository"),
     "tag exists": (tag_9_0_0, ["9.0.0"], "tag 9.0.0 exists already"),
     "older than a release it contains": (tag_9_0_0, ["0.2.0"], "0.2.0 is not newer than 9.0.0"),
+    "newer than a release on a later commit": (
+        tag_0_2_0_on_main,
+        ["0.3.0", RELEASE_0_2_0],
+        "0.3.0 is newer than 0.2.0, which is on a later commit",
+    ),
 }
 
 

@@ -1,10 +1,15 @@
 """The rendered settings under a production environment, run with each variant's requirements."""
 
 import importlib.util
+import os
+import signal
+import subprocess
+import tempfile
+from pathlib import Path
 
 import pytest
 
-from harness.project import SAVE_AND_READ_MEDIA
+from harness.project import SAVE_AND_READ_MEDIA, Manage
 
 
 def test_deploy_check_passes_in_production(manage, production_env_on_disk):
@@ -132,3 +137,55 @@ def test_s3_compatible_dsn(storage_dsn, monkeypatch):
     plain = storage_dsn.storage_from_dsn("s3+http://K:S@127.0.0.1:9000/bucket/")[0]["OPTIONS"]
     assert plain["endpoint_url"] == "http://127.0.0.1:9000"
     assert plain["addressing_style"] == "path"
+
+
+# Under drain.py as the image runs it: prints whether it drains, then again once SIGTERM made it so.
+DRAIN_PROBE = """
+import sys, time
+from example_shop.drain import draining
+print(draining(), flush=True)
+while not draining():
+    time.sleep(0.05)
+print(draining(), flush=True)
+time.sleep(60)
+"""
+
+
+def run_under_drain(manage: Manage, crash: bool = False) -> list[str]:
+    """The probe's lines under `python -m example_shop.drain`, sent SIGTERM once it has started;
+    with `crash`, drain.py is then killed outright mid-drain (it cannot clean up)."""
+    process = subprocess.Popen(
+        [manage.python, "-B", "-m", "example_shop.drain", manage.python, "-B", "-c", DRAIN_PROBE],
+        cwd=manage.project,
+        env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "DRAIN_SECONDS": "1"},
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    lines = [process.stdout.readline().strip()]
+    process.send_signal(signal.SIGTERM)
+    lines.append(process.stdout.readline().strip())
+    if crash:
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)
+    return lines
+
+
+def test_the_drain_marker_ends_with_its_process(render):
+    manage = Manage(render())
+    markers = Path(tempfile.gettempdir()).glob("example_shop-draining-*")
+    assert run_under_drain(manage) == ["False", "True"]
+    assert list(markers) == [], "no marker outlives the process that wrote it"
+    assert run_under_drain(manage, crash=True) == ["False", "True"]
+    leftover = list(Path(tempfile.gettempdir()).glob("example_shop-draining-*"))
+    try:
+        assert run_under_drain(manage) == ["False", "True"], "a rerun serves, not drains"
+        # Outside drain.py (runserver, a test), nothing drains.
+        code = "from example_shop.drain import draining; print(draining())"
+        result = subprocess.run(
+            [manage.python, "-B", "-c", code], cwd=manage.project, capture_output=True, text=True, check=True
+        )
+        assert result.stdout.strip() == "False"
+    finally:
+        for marker in leftover:
+            marker.unlink(missing_ok=True)

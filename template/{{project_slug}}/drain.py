@@ -8,34 +8,49 @@ finishes the requests in flight and exits, and this process exits with its code.
 go straight to the gateway.
 """
 
+import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 from . import environment as env
 
-# In /tmp, writable even on a read-only root file system; one per container.
-DRAINING = Path("/tmp/draining")
+# Names the marker file to the gateway's processes, which inherit it: only they see this
+# process's draining, and a process started any other way (runserver, a test) never drains.
+MARKER_VARIABLE = "DRAIN_MARKER"
 FORWARDED = (signal.SIGINT, signal.SIGQUIT, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2)
 
 
+def draining():
+    """Whether the drain.py this process runs under has had SIGTERM."""
+    marker = os.environ.get(MARKER_VARIABLE)
+    return bool(marker) and Path(marker).exists()
+
+
 def main():
-    drain_seconds = env.integer("DRAIN_SECONDS", default=0)
-    DRAINING.unlink(missing_ok=True)
-    server = subprocess.Popen(sys.argv[1:])
+    drain_seconds = env.drain_seconds()
+    # In the temporary directory (/tmp, writable even on a read-only root file system), one per
+    # drain.py process: on a machine that runs several, or this one again, none sees another's.
+    marker = Path(tempfile.gettempdir()) / f"{__package__}-draining-{os.getpid()}"
+    marker.unlink(missing_ok=True)
+    server = subprocess.Popen(sys.argv[1:], env={**os.environ, MARKER_VARIABLE: str(marker)})
 
     def drain_then_stop(_signum, _frame):
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        DRAINING.touch()
+        marker.touch()
         time.sleep(drain_seconds)
         server.terminate()
 
     signal.signal(signal.SIGTERM, drain_then_stop)
     for forwarded in FORWARDED:
         signal.signal(forwarded, lambda signum, _frame: server.send_signal(signum))
-    code = server.wait()
+    try:
+        code = server.wait()
+    finally:
+        marker.unlink(missing_ok=True)
     sys.exit(128 - code if code < 0 else code)
 
 

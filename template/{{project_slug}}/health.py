@@ -12,7 +12,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpResponse
 
-from .drain import DRAINING
+from .drain import draining
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ class HealthCheckMiddleware:
 
 def readiness():
     global schema_is_current
-    if DRAINING.exists():
+    if draining():
         return plain_text("shutting down", status=503)
     try:
         with connection.cursor() as cursor:

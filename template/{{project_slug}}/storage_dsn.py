@@ -30,8 +30,16 @@ AMAZON_HOST = re.compile(
 QUERY_KEYS = {"file": {"url"}, "s3": {"auth", "domain", "region"}}
 
 
+# A host name or IPv4 address, or an IPv6 address in brackets (urlsplit drops the brackets).
+LABEL = r"[a-z0-9]([a-z0-9-]*[a-z0-9])?"
+HOST = re.compile(rf"({LABEL}\.)*{LABEL}|[0-9a-f:.]*:[0-9a-f:.]*")
+
+
 class StorageDSNError(ValueError):
-    pass
+    def __init__(self, message, variable="DEFAULT_STORAGE_DSN"):
+        super().__init__(message)
+        # The environment variable whose value is wrong.
+        self.variable = variable
 
 
 def storage_from_dsn(dsn):
@@ -75,6 +83,10 @@ def _s3_storage(parts, query):
     if not parts.username or not parts.password or not parts.hostname:
         raise StorageDSNError("must name an access key, a secret key and a host")
     host = parts.hostname
+    if not HOST.fullmatch(host):
+        raise StorageDSNError(f"has a host {host!r} that is not a host name (a-z, 0-9, -, .)")
+    if port == 0:
+        raise StorageDSNError(f"has port 0 in {parts.netloc.rpartition('@')[2]!r} (use 1 to 65535)")
     path = parts.path.strip("/")
     options = {
         "access_key": unquote(parts.username),
@@ -115,6 +127,35 @@ def _s3_storage(parts, query):
         options["signature_version"] = query["auth"]
     if "domain" in query:
         options["custom_domain"] = query["domain"]
-    if os.environ.get("AWS_ENDPOINT_URL_S3"):
-        options["endpoint_url"] = os.environ["AWS_ENDPOINT_URL_S3"]
+    endpoint = os.environ.get("AWS_ENDPOINT_URL_S3", "").strip()
+    if endpoint:
+        options["endpoint_url"] = _endpoint_url(endpoint)
     return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
+def _endpoint_url(endpoint):
+    """AWS_ENDPOINT_URL_S3, checked: http(s), a host, a port if any, nothing after them."""
+    try:
+        parts = urlsplit(endpoint)
+        port = parts.port
+    except ValueError:
+        parts, port = None, None
+    if not parts:
+        problem = "has a bad host or port"
+    elif parts.scheme not in ("http", "https"):
+        problem = "is not an http:// or https:// URL"
+    elif "@" in parts.netloc:
+        problem = "has a user name or password (they belong in DEFAULT_STORAGE_DSN)"
+    elif not parts.hostname or not HOST.fullmatch(parts.hostname):
+        problem = "names no host name"
+    elif port == 0:
+        problem = "has port 0"
+    elif parts.path.strip("/") or parts.query or parts.fragment:
+        problem = "has a path, query or fragment"
+    else:
+        return endpoint.rstrip("/")
+    raise StorageDSNError(
+        f"is {endpoint!r}, which {problem}; give http:// or https://, a host and an optional port, "
+        "e.g. https://minio.example.com:9000",
+        variable="AWS_ENDPOINT_URL_S3",
+    )
