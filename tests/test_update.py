@@ -15,19 +15,14 @@ import yaml
 
 from extensions import variants
 from extensions.messages import lock_problem
-from harness import CACHE, REPO
+from harness import CACHE
 from harness.environments import production_env, production_env_on_disk
 from harness.git import commit_all, git, new_repository
 from harness.images import App, ProxiedClient, run_once
 from harness.project import Manage, relock, with_tools_on_path
+from harness.releases import RELEASES, History, template_history
 from harness.render import DEFAULT_ANSWERS, copier_cli, copier_update, render_project
 from harness.services import has_test_server
-
-# Template releases a user may still be on: version -> commit of this repository.
-RELEASES = {
-    "0.1.0": "ec724e9ed71bb94c3203e48375c46c22575efe89",
-    "0.2.0": "2ca642051ce6454323e3f6446b01e10a3afe2ee0",
-}
 
 ROWS = {"database": variants.DATABASES, "server": variants.SERVERS}
 # Every ordered pair of databases and of gateway servers.
@@ -436,38 +431,33 @@ def test_rendering_is_deterministic(copier_template, tmp_path):
 
 
 @pytest.fixture(scope="session")
-def template_history(tmp_path_factory, copier_template):
+def tagged_releases(tmp_path_factory, copier_template) -> History:
     """A template repository with each old release tagged, then the working tree as the newest."""
-    repo = tmp_path_factory.mktemp("template-history")
-    git(repo, "init", "--quiet")
-    for version, commit in RELEASES.items():
-        archive = subprocess.run(
-            ["git", "archive", commit, "copier.yml", "template", "extensions"],
-            cwd=REPO,
-            capture_output=True,
-            check=False,
-        )
-        assert archive.returncode == 0, f"release {version} ({commit}) is not in this clone's history"
-        for child in repo.iterdir():
-            if child.name != ".git":
-                subprocess.run(["rm", "-rf", child], check=True)
-        subprocess.run(["tar", "-x", "-C", repo], input=archive.stdout, check=True)
-        commit_all(repo, f"Release {version}")
-        git(repo, "tag", version)
-    for child in repo.iterdir():
-        if child.name != ".git":
-            subprocess.run(["rm", "-rf", child], check=True)
-    for name in ("copier.yml", "template", "extensions"):
-        subprocess.run(["cp", "-r", copier_template / name, repo], check=True)
-    commit_all(repo, "Newest")
-    git(repo, "tag", "99.99.99")
-    return repo
+    steps = {
+        **{version: (commit, version) for version, commit in RELEASES.items()},
+        "newest": (copier_template, None),
+    }
+    return template_history(tmp_path_factory.mktemp("template-history"), steps, newest="99.99.99")
 
 
-@pytest.mark.parametrize("release", RELEASES)
+# Where a project that takes the newest release was made: (the template history, the release's
+# step in it). Before the first tag a project records a commit, not a version, and Copier runs
+# every migration for it.
+UPGRADES = {
+    "0.1.0": ("tagged_releases", "0.1.0"),
+    "0.2.0": ("tagged_releases", "0.2.0"),
+    "0.1.0's commit, before any tag": ("before_the_first_tag", "0.1.0"),
+    "0.2.0's commit, before any tag": ("before_the_first_tag", "0.2.0"),
+}
+
+
+@pytest.mark.parametrize(("history", "release"), UPGRADES.values(), ids=UPGRADES)
 @pytest.mark.variants(server=lambda server: bool(variants.SERVERS[server].config_file))
-def test_upgrade_from_an_older_release_keeps_user_work(template_history, tmp_path, release, server):
-    project = user_project(template_history, tmp_path / "project", vcs_ref=release, server=server)
+def test_upgrade_from_an_older_release_keeps_user_work(request, tmp_path, history, release, server):
+    history = request.getfixturevalue(history)
+    project = user_project(
+        history.repo, tmp_path / "project", vcs_ref=history.commits[release], server=server
+    )
     config = variants.SERVERS[server].config_file
     moved = tuple(map(int, release.split("."))) < (0, 2, 0)  # releases before 0.2.0 kept it at the root
     old_config = project / (Path(config).name if moved else config)
@@ -478,14 +468,14 @@ def test_upgrade_from_an_older_release_keeps_user_work(template_history, tmp_pat
 
     result = copier_update(project)
     assert result.returncode == 0, result.stderr
-    assert answers(project)["_commit"] == "99.99.99"
+    assert answers(project)["_commit"] == history.newest
     assert_no_conflicts(project)
     # Their requirements.txt listed the direct requirements: the user's line moves to the end of
     # requirements.in, the lock is the template's, and the update names the command that adds it.
     assert (project / "requirements.in").read_text().endswith(f"\n{USER_REQUIREMENT}\n")
     assert NOT_MERGED not in result.stderr, result.stderr
     assert NOT_LOCKED in result.stderr, result.stderr
-    fresh = render_project(template_history, tmp_path / "fresh", None, server=server)
+    fresh = render_project(history.repo, tmp_path / "fresh", None, server=server)
     if moved:
         # The _migrations step puts the user's file in the new place as it was: the template's
         # later changes to that file are theirs to take (the command line carries what must arrive).
