@@ -58,3 +58,13 @@ def template_history(repo: Path, steps: dict[str, tuple[str | Path, str | None]]
     git(repo, "commit", "--quiet", "--allow-empty", "--message", f"Release {newest}")
     git(repo, "tag", newest)
     return History(repo, commits, newest)
+
+
+def takes_the_first_tag_changing_only_its_answers(project: Path, update: subprocess.CompletedProcess) -> None:
+    """What `copier update` to the first tag must do to a project made from the same template
+    before it (committed): succeed without a traceback, record the tag, and change no other file,
+    whatever the migrations it ran for a project recorded as a commit."""
+    assert update.returncode == 0, update.stderr
+    assert "Traceback" not in update.stderr, update.stderr
+    assert git(project, "status", "--porcelain").splitlines() == [" M .copier-answers.yml"], update.stderr
+    assert "_commit: 0.3.0\n" in (project / ".copier-answers.yml").read_text()

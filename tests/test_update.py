@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import filecmp
 import os
+import re
 import subprocess
 import sys
 from itertools import permutations
@@ -20,8 +21,18 @@ from harness.environments import production_env, production_env_on_disk
 from harness.git import commit_all, git, new_repository
 from harness.images import App, ProxiedClient, run_once
 from harness.project import Manage, relock, with_tools_on_path
-from harness.releases import RELEASES, History, template_history
-from harness.render import DEFAULT_ANSWERS, copier_cli, copier_update, render_project
+from harness.releases import (
+    RELEASES,
+    History,
+    takes_the_first_tag_changing_only_its_answers,
+    template_history,
+)
+from harness.render import (
+    DEFAULT_ANSWERS,
+    copier_cli,
+    copier_update,
+    render_project,
+)
 from harness.services import has_test_server
 
 ROWS = {"database": variants.DATABASES, "server": variants.SERVERS}
@@ -490,6 +501,33 @@ def test_upgrade_from_an_older_release_keeps_user_work(request, tmp_path, histor
     assert_settings_work(project, tmp_path)
     relock_cleanly(project)
     assert f"{USER_REQUIREMENT} \\\n" in (project / "requirements.txt").read_text()
+
+
+# What a user did, before the template's first tag, to a project generated from it, to files that a
+# migration reads (the update runs them all for a project recorded as a commit): path -> the file's
+# new text from its old one (None: the project has none).
+MADE_BEFORE_THE_FIRST_TAG = {
+    "as generated, with the user's work": {},
+    "own gunicorn.conf.py at the root": {"gunicorn.conf.py": lambda _: "workers = 3  # ours\n"},
+    "lock re-compiled without hashes": {
+        "requirements.txt": lambda lock: re.sub(r" \\\n(?:    --hash=\S+(?: \\)?\n)+", "\n", lock)
+    },
+}
+
+
+@pytest.mark.parametrize("edits", MADE_BEFORE_THE_FIRST_TAG.values(), ids=MADE_BEFORE_THE_FIRST_TAG)
+def test_first_tagged_release_updates_a_project_generated_before_it_changing_only_its_answers(
+    before_the_first_tag, tmp_path, edits
+):
+    history = before_the_first_tag
+    project = user_project(history.repo, tmp_path / "project", vcs_ref=history.commits["newest"])
+    for path, edit in edits.items():
+        old = project / path
+        old.write_text(edit(old.read_text() if old.exists() else None))
+    if edits:
+        commit_all(project, "Our own files")
+    assert "_commit: 0.3.0" not in (project / ".copier-answers.yml").read_text()
+    takes_the_first_tag_changing_only_its_answers(project, copier_update(project))
 
 
 # --- a switched project still builds and serves -----------------------------------------------------
