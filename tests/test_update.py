@@ -31,6 +31,7 @@ from harness.render import (
     DEFAULT_ANSWERS,
     copier_cli,
     copier_update,
+    refused_before_writing,
     render_project,
 )
 from harness.services import has_test_server
@@ -419,6 +420,27 @@ def test_absolute_template_path_gives_no_warning(copier_template, tmp_path):
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "relative path" not in result.stderr
+
+
+# --- answers that cannot change --------------------------------------------------------------------
+
+# A generated project asked to change an answer that says which files are the user's: (the Copier
+# command, its --data). Each is refused in one line before anything is written.
+FIXED_ANSWER_CHANGES = {
+    "update renaming the package": ("update", "project_slug=other_shop"),
+    "recopy renaming the package": ("recopy", "project_slug=other_shop"),
+    "update adopting a generated project": ("update", "adopted=true"),
+}
+
+
+@pytest.mark.parametrize(("command", "data"), FIXED_ANSWER_CHANGES.values(), ids=FIXED_ANSWER_CHANGES)
+def test_changing_an_answer_that_names_the_users_files_is_refused_in_one_line_writing_nothing(
+    copier_template, tmp_path, command, data
+):
+    project = user_project(copier_template, tmp_path / "project")
+    reason = refused_before_writing(project, command, "--trust", "--defaults", f"--data={data}")
+    assert reason.startswith(f"{data.split('=')[0]} cannot change once the project is made"), reason
+    assert reason.endswith(f"run it without --data {data.split('=')[0]}"), reason
 
 
 # --- updates without a change -----------------------------------------------------------------------
