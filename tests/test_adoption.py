@@ -27,7 +27,7 @@ from harness.environments import production_env
 from harness.git import commit_all, git
 from harness.images import App, ProxiedClient, run_once
 from harness.releases import takes_the_first_tag_changing_only_its_answers
-from harness.render import copier_cli, copier_update, refused_before_writing
+from harness.render import copier_cli, copier_update
 from harness.terminal import Questionnaire
 
 SUPERUSER = {
@@ -306,7 +306,7 @@ def test_project_adopted_by_an_older_release_takes_a_template_owned_change_witho
     assert {path: path.read_text() for path in user_settings} == user_settings
 
 
-# --- a recopy, and answers that cannot change ------------------------------------------------------
+# --- a recopy -----------------------------------------------------------------------------------
 
 
 def test_recopy_of_an_adopted_project_keeps_the_set_aside_docker_files_and_changes_nothing(
@@ -321,27 +321,6 @@ def test_recopy_of_an_adopted_project_keeps_the_set_aside_docker_files_and_chang
     assert result.returncode == 0, result.stderr
     assert "Adopted the Django project" not in result.stderr, "a recopy adopts nothing again"
     assert git(project, "status", "--porcelain", "--untracked-files=all") == ""
-
-
-# An adopted project asked to change an answer that says which files are the user's: (the Copier
-# command, its --data). Each is refused in one line before anything is written.
-FIXED_ANSWER_CHANGES = {
-    "update renaming the package": ("update", "project_slug=other_shelf"),
-    "update dropping the adoption": ("update", "adopted=false"),
-    "recopy dropping the adoption": ("recopy", "adopted=false"),
-}
-
-
-@pytest.mark.parametrize(("command", "data"), FIXED_ANSWER_CHANGES.values(), ids=FIXED_ANSWER_CHANGES)
-def test_changing_an_answer_that_names_an_adopted_projects_files_is_refused_writing_nothing(
-    copier_template, tmp_path, command, data
-):
-    example = EXAMPLE_PROJECTS["split_settings"]
-    project = user_project(example, tmp_path / example.name)
-    assert adopt(project, copier_template).returncode == 0
-    commit_all(project, "Adopt the twelve-factor template")
-    reason = refused_before_writing(project, command, "--trust", "--defaults", f"--data={data}")
-    assert reason.startswith(f"{data.split('=')[0]} cannot change once the project is made"), reason
 
 
 # --- the first tagged release reaches a project adopted before it ------------------------------------

@@ -16,7 +16,7 @@ import yaml
 
 from extensions import variants
 from extensions.messages import lock_problem
-from harness import CACHE
+from harness import CACHE, adoption
 from harness.environments import production_env, production_env_on_disk
 from harness.git import commit_all, git, new_repository
 from harness.images import App, ProxiedClient, run_once
@@ -424,23 +424,34 @@ def test_absolute_template_path_gives_no_warning(copier_template, tmp_path):
 
 # --- answers that cannot change --------------------------------------------------------------------
 
-# A generated project asked to change an answer that says which files are the user's: (the Copier
-# command, its --data). Each is refused in one line before anything is written.
+# A project asked to change an answer that says which files are the user's: (a generated or an
+# adopted project, the Copier command, its --data). Each is refused in one line before anything is
+# written.
 FIXED_ANSWER_CHANGES = {
-    "update renaming the package": ("update", "project_slug=other_shop"),
-    "recopy renaming the package": ("recopy", "project_slug=other_shop"),
-    "update adopting a generated project": ("update", "adopted=true"),
+    "update renaming a generated package": ("generated", "update", "project_slug=other_shop"),
+    "recopy renaming a generated package": ("generated", "recopy", "project_slug=other_shop"),
+    "update adopting a generated project": ("generated", "update", "adopted=true"),
+    "update renaming an adopted package": ("adopted", "update", "project_slug=other_shelf"),
+    "update dropping the adoption": ("adopted", "update", "adopted=false"),
+    "recopy dropping the adoption": ("adopted", "recopy", "adopted=false"),
 }
 
 
-@pytest.mark.parametrize(("command", "data"), FIXED_ANSWER_CHANGES.values(), ids=FIXED_ANSWER_CHANGES)
+@pytest.mark.parametrize(("kind", "command", "data"), FIXED_ANSWER_CHANGES.values(), ids=FIXED_ANSWER_CHANGES)
 def test_changing_an_answer_that_names_the_users_files_is_refused_in_one_line_writing_nothing(
-    copier_template, tmp_path, command, data
+    copier_template, tmp_path, kind, command, data
 ):
-    project = user_project(copier_template, tmp_path / "project")
+    if kind == "generated":
+        project = user_project(copier_template, tmp_path / "project")
+    else:
+        example = adoption.EXAMPLE_PROJECTS["split_settings"]
+        project = adoption.user_project(example, tmp_path / example.name)
+        assert adoption.adopt(project, copier_template).returncode == 0
+        commit_all(project, "Adopt the twelve-factor template")
+    name = data.split("=")[0]
     reason = refused_before_writing(project, command, "--trust", "--defaults", f"--data={data}")
-    assert reason.startswith(f"{data.split('=')[0]} cannot change once the project is made"), reason
-    assert reason.endswith(f"run it without --data {data.split('=')[0]}"), reason
+    assert reason.startswith(f"{name} cannot change once the project is made"), reason
+    assert reason.endswith(f"run it without --data {name}"), reason
 
 
 # --- updates without a change -----------------------------------------------------------------------
