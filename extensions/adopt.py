@@ -35,7 +35,7 @@ SQLITE_DATA = task.SQLITE_DATA
 COPIER_YML = Path(__file__).resolve().parent.parent / "copier.yml"
 # The answers copier.yml's file patterns see while a project whose package is PACKAGE is adopted.
 PACKAGE = "adopted_package"
-ADOPTING = {"adopted": True, "_copier_operation": "copy", "project_slug": PACKAGE, "user_docker_files": []}
+ADOPTING = {"adopted": True, "adopting": True, "project_slug": PACKAGE, "user_docker_files": []}
 
 
 def _adopting(pattern: str) -> str:

@@ -1,11 +1,13 @@
 """The questions' answers (a Jinja extension loaded by copier-template-extensions): the choices and
 defaults copier.yml takes from the variant table, the Python versions offered (and the lowest,
 which every lock must install on), and the filters that check the project's name and derive and
-check its slug. Refusals are one line; Copier names the question.
+check its slug. Refusals are one line; Copier names the question. And the answers that cannot
+change once a project is made, which the context hook checks before any file is written.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import keyword
 import re
@@ -14,6 +16,7 @@ import sys
 import unicodedata
 from pathlib import Path
 
+import yaml
 from jinja2.ext import Extension
 
 variants = runpy.run_path(str(Path(__file__).with_name("loading.py")))["load"]("variants")
@@ -78,6 +81,44 @@ def project_slug_from_name(name: str) -> str:
     if project_slug_problem(slug):
         slug = slug[: SLUG_MAX_LENGTH - len("_project")].rstrip("_") + "_project"
     return slug
+
+
+# Answers that say which files are the user's: an update or recopy that changed one would render a
+# new package beside theirs and delete their edited one, or render a generated project's files over
+# an adopted one's (or the other way round). -> what would happen.
+FIXED_ANSWERS = {
+    "project_slug": "the template would render a new package and delete your {old}/ files",
+    "adopted": "adopted and generated projects own different files, so yours would be replaced or dropped",
+}
+TRUE = {"true", "yes", "y", "on", "1"}
+
+
+@functools.cache
+def _recorded(path: Path, _mtime_ns: int) -> dict:
+    return yaml.safe_load(path.read_text()) or {}
+
+
+def fixed_answer_change(answers_path: Path, answers: dict) -> str:
+    """One line when `answers` change an answer that the project's answers file (at
+    `answers_path`, which a project not made yet has none of) records and that cannot change, else
+    "". A generated project records no `adopted`: it is false."""
+    if not answers_path.is_file():
+        return ""
+    recorded = _recorded(answers_path, answers_path.stat().st_mtime_ns)
+    for name, why in FIXED_ANSWERS.items():
+        if name not in answers:
+            continue
+        old, new = recorded.get(name), answers[name]
+        if name == "adopted":
+            old, new = (str(value).strip().lower() in TRUE for value in (old, new))
+        elif old is None:
+            continue
+        if str(old) != str(new):
+            return (
+                f"{name} cannot change once the project is made ({answers_path.name} says {old}, this"
+                f" run asks for {new}): {why.format(old=old)}; run it without --data {name}"
+            )
+    return ""
 
 
 class AnswerHelpers(Extension):

@@ -1,7 +1,9 @@
 """The context hook (loaded by copier-template-extensions): puts the chosen rows of the variant
 table into every template's context as `db` and `gateway`, with the requirements every variant
 shares, the whole database and server tables, the variant's committed lock (extensions/locks/, written by
-scripts/lock-variants) as `variant_lock`, and the config files of every gateway.
+scripts/lock-variants) as `variant_lock`, and the config files of every gateway. It also refuses,
+in one line, a run that changes an answer that cannot change once the project is made (answers.py):
+Copier renders through this hook while it asks, before it writes any file.
 """
 
 from __future__ import annotations
@@ -9,9 +11,12 @@ from __future__ import annotations
 import runpy
 from pathlib import Path
 
+from copier.errors import UserMessageError
 from copier_template_extensions import ContextHook
 
-variants = runpy.run_path(str(Path(__file__).with_name("loading.py")))["load"]("variants")
+load = runpy.run_path(str(Path(__file__).with_name("loading.py")))["load"]
+variants = load("variants")
+answers = load("answers")
 
 # One lock per database x server, for every Python version (scripts/lock-variants says why).
 LOCKS = Path(__file__).with_name("locks")
@@ -25,6 +30,11 @@ def variant_lock(database: str, server: str) -> str:
 
 class VariantContext(ContextHook):
     def hook(self, context):
+        conf = context["_copier_conf"]
+        # Copier renders the answers file's name through this hook with it set to "".
+        answers_file = str(conf.get("answers_file") or ".copier-answers.yml")
+        if problem := answers.fixed_answer_change(Path(conf["dst_path"], answers_file), context):
+            raise UserMessageError(problem)
         database, server = context.get("database"), context.get("server")
         if database in variants.DATABASES and server in variants.SERVERS:
             context["db"] = variants.DATABASES[database]

@@ -4,6 +4,11 @@ have left conflict markers where the user's lines met the lock); this puts the u
 at the end of requirements.in and the template's lock for the project's answers in
 requirements.txt. The after-update message then names scripts/lock if the lock lacks their lines.
 
+It applies to a generated project made before 0.3.0 only: one whose last commit has a
+requirements.txt that is no lock and no requirements.in, and to which the update rendered
+requirements.in. Anything else (a project made at or after 0.3.0 that records a commit rather than
+a release, a project that keeps its own requirements.in, an adopted one) it leaves as it is.
+
 Run by Copier in the project folder: python upgrade_to_locked_requirements.py
 """
 
@@ -11,6 +16,7 @@ from __future__ import annotations
 
 import runpy
 import subprocess
+import sys
 from pathlib import Path
 
 import yaml
@@ -30,18 +36,29 @@ def users_lines(old_requirements: str, template_packages: set[str]) -> list[str]
     return [*higher, *(line for line in lines[last + 1 :] if line.strip())]
 
 
+def committed(path: str) -> str | None:
+    """The file at `path` in the project's last commit, or None when it has none."""
+    shown = subprocess.run(["git", "show", f"HEAD:{path}"], capture_output=True, text=True, check=False)
+    return shown.stdout if shown.returncode == 0 else None
+
+
 def main():
     project = Path.cwd()
-    old = subprocess.run(
-        ["git", "show", "HEAD:requirements.txt"], capture_output=True, text=True, check=False
-    ).stdout
-    if not old or "--hash=" in old:
-        return  # nothing committed, or already a lock
+    old = committed("requirements.txt")
+    if not old or "--hash=" in old or committed("requirements.in") is not None:
+        return  # nothing committed, already a lock, or a list of the project's own already
+    requirements_in = project / "requirements.in"
+    if not requirements_in.is_file():
+        print(
+            "The 0.3.0 migration moved nothing: the update rendered no requirements.in, so your"
+            " requirements.txt stays the list the image installs.",
+            file=sys.stderr,
+        )
+        return
     variants = load("variants")
     rows = [*variants.DATABASES.values(), *variants.SERVERS.values()]
     pins = [*variants.COMMON_REQUIREMENTS, *(pin for row in rows for pin in row.requirements)]
     added = users_lines(old, {package(pin) for pin in pins})
-    requirements_in = project / "requirements.in"
     if added:
         text = requirements_in.read_text()
         requirements_in.write_text(text + ("" if text.endswith("\n") else "\n") + "\n".join(added) + "\n")

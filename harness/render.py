@@ -9,6 +9,8 @@ from pathlib import Path
 
 from copier import run_copy
 
+from harness.git import git
+
 DEFAULT_ANSWERS = {"project_name": "Example Shop"}
 
 
@@ -45,3 +47,14 @@ def copier_update(project: Path, **answers) -> subprocess.CompletedProcess:
     """`copier update --trust --defaults` in `project`, changing `answers`."""
     data = [f"--data={name}={value}" for name, value in answers.items()]
     return copier_cli("update", "--trust", "--defaults", *data, cwd=project)
+
+
+def refused_before_writing(project: Path, *args: str) -> str:
+    """`copier *args` in the committed `project`, which must refuse: it exits non-zero with no
+    traceback and leaves every file as it was; its last line, the reason, is returned."""
+    result = copier_cli(*args, cwd=project)
+    assert result.returncode != 0, result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    status = git(project, "status", "--porcelain", "--untracked-files=all")
+    assert status == "", f"the refused run changed files:\n{status}"
+    return result.stderr.strip().splitlines()[-1]

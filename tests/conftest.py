@@ -19,6 +19,7 @@ import pytest
 from extensions import variants
 from harness import environments, images, services
 from harness.project import Manage
+from harness.releases import RELEASES, History, template_history
 from harness.render import render_project
 
 MATRIX = {
@@ -88,6 +89,18 @@ def render(copier_template, tmp_path_factory):
         return rendered[key]
 
     return render
+
+
+@pytest.fixture(scope="session")
+def before_the_first_tag(tmp_path_factory, copier_template) -> History:
+    """A template repository whose commits hold releases 0.1.0 and 0.2.0 and the template as it
+    is, none of them tagged, then its first tag, 0.3.0: a project made from any of those commits
+    records a commit, which Copier reads as 0.0.0.postN, so updating it runs every migration."""
+    steps = {
+        **{version: (commit, None) for version, commit in RELEASES.items()},
+        "newest": (copier_template, None),
+    }
+    return template_history(tmp_path_factory.mktemp("before-the-first-tag"), steps, newest="0.3.0")
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import pytest
 
 from harness import REPO
 from harness.git import commit_all, git
-from tests.test_update import RELEASES
+from harness.releases import RELEASES
 
 RELEASE_0_2_0 = RELEASES["0.2.0"]
 

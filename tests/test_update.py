@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import filecmp
 import os
+import re
 import subprocess
 import sys
 from itertools import permutations
@@ -15,19 +16,25 @@ import yaml
 
 from extensions import variants
 from extensions.messages import lock_problem
-from harness import CACHE, REPO
+from harness import CACHE, adoption
 from harness.environments import production_env, production_env_on_disk
 from harness.git import commit_all, git, new_repository
 from harness.images import App, ProxiedClient, run_once
 from harness.project import Manage, relock, with_tools_on_path
-from harness.render import DEFAULT_ANSWERS, copier_cli, copier_update, render_project
+from harness.releases import (
+    RELEASES,
+    History,
+    takes_the_first_tag_changing_only_its_answers,
+    template_history,
+)
+from harness.render import (
+    DEFAULT_ANSWERS,
+    copier_cli,
+    copier_update,
+    refused_before_writing,
+    render_project,
+)
 from harness.services import has_test_server
-
-# Template releases a user may still be on: version -> commit of this repository.
-RELEASES = {
-    "0.1.0": "ec724e9ed71bb94c3203e48375c46c22575efe89",
-    "0.2.0": "2ca642051ce6454323e3f6446b01e10a3afe2ee0",
-}
 
 ROWS = {"database": variants.DATABASES, "server": variants.SERVERS}
 # Every ordered pair of databases and of gateway servers.
@@ -415,6 +422,38 @@ def test_absolute_template_path_gives_no_warning(copier_template, tmp_path):
     assert "relative path" not in result.stderr
 
 
+# --- answers that cannot change --------------------------------------------------------------------
+
+# A project asked to change an answer that says which files are the user's: (a generated or an
+# adopted project, the Copier command, its --data). Each is refused in one line before anything is
+# written.
+FIXED_ANSWER_CHANGES = {
+    "update renaming a generated package": ("generated", "update", "project_slug=other_shop"),
+    "recopy renaming a generated package": ("generated", "recopy", "project_slug=other_shop"),
+    "update adopting a generated project": ("generated", "update", "adopted=true"),
+    "update renaming an adopted package": ("adopted", "update", "project_slug=other_shelf"),
+    "update dropping the adoption": ("adopted", "update", "adopted=false"),
+    "recopy dropping the adoption": ("adopted", "recopy", "adopted=false"),
+}
+
+
+@pytest.mark.parametrize(("kind", "command", "data"), FIXED_ANSWER_CHANGES.values(), ids=FIXED_ANSWER_CHANGES)
+def test_changing_an_answer_that_names_the_users_files_is_refused_in_one_line_writing_nothing(
+    copier_template, tmp_path, kind, command, data
+):
+    if kind == "generated":
+        project = user_project(copier_template, tmp_path / "project")
+    else:
+        example = adoption.EXAMPLE_PROJECTS["split_settings"]
+        project = adoption.user_project(example, tmp_path / example.name)
+        assert adoption.adopt(project, copier_template).returncode == 0
+        commit_all(project, "Adopt the twelve-factor template")
+    name = data.split("=")[0]
+    reason = refused_before_writing(project, command, "--trust", "--defaults", f"--data={data}")
+    assert reason.startswith(f"{name} cannot change once the project is made"), reason
+    assert reason.endswith(f"run it without --data {name}"), reason
+
+
 # --- updates without a change -----------------------------------------------------------------------
 
 
@@ -436,38 +475,33 @@ def test_rendering_is_deterministic(copier_template, tmp_path):
 
 
 @pytest.fixture(scope="session")
-def template_history(tmp_path_factory, copier_template):
+def tagged_releases(tmp_path_factory, copier_template) -> History:
     """A template repository with each old release tagged, then the working tree as the newest."""
-    repo = tmp_path_factory.mktemp("template-history")
-    git(repo, "init", "--quiet")
-    for version, commit in RELEASES.items():
-        archive = subprocess.run(
-            ["git", "archive", commit, "copier.yml", "template", "extensions"],
-            cwd=REPO,
-            capture_output=True,
-            check=False,
-        )
-        assert archive.returncode == 0, f"release {version} ({commit}) is not in this clone's history"
-        for child in repo.iterdir():
-            if child.name != ".git":
-                subprocess.run(["rm", "-rf", child], check=True)
-        subprocess.run(["tar", "-x", "-C", repo], input=archive.stdout, check=True)
-        commit_all(repo, f"Release {version}")
-        git(repo, "tag", version)
-    for child in repo.iterdir():
-        if child.name != ".git":
-            subprocess.run(["rm", "-rf", child], check=True)
-    for name in ("copier.yml", "template", "extensions"):
-        subprocess.run(["cp", "-r", copier_template / name, repo], check=True)
-    commit_all(repo, "Newest")
-    git(repo, "tag", "99.99.99")
-    return repo
+    steps = {
+        **{version: (commit, version) for version, commit in RELEASES.items()},
+        "newest": (copier_template, None),
+    }
+    return template_history(tmp_path_factory.mktemp("template-history"), steps, newest="99.99.99")
 
 
-@pytest.mark.parametrize("release", RELEASES)
+# Where a project that takes the newest release was made: (the template history, the release's
+# step in it). Before the first tag a project records a commit, not a version, and Copier runs
+# every migration for it.
+UPGRADES = {
+    "0.1.0": ("tagged_releases", "0.1.0"),
+    "0.2.0": ("tagged_releases", "0.2.0"),
+    "0.1.0's commit, before any tag": ("before_the_first_tag", "0.1.0"),
+    "0.2.0's commit, before any tag": ("before_the_first_tag", "0.2.0"),
+}
+
+
+@pytest.mark.parametrize(("history", "release"), UPGRADES.values(), ids=UPGRADES)
 @pytest.mark.variants(server=lambda server: bool(variants.SERVERS[server].config_file))
-def test_upgrade_from_an_older_release_keeps_user_work(template_history, tmp_path, release, server):
-    project = user_project(template_history, tmp_path / "project", vcs_ref=release, server=server)
+def test_upgrade_from_an_older_release_keeps_user_work(request, tmp_path, history, release, server):
+    history = request.getfixturevalue(history)
+    project = user_project(
+        history.repo, tmp_path / "project", vcs_ref=history.commits[release], server=server
+    )
     config = variants.SERVERS[server].config_file
     moved = tuple(map(int, release.split("."))) < (0, 2, 0)  # releases before 0.2.0 kept it at the root
     old_config = project / (Path(config).name if moved else config)
@@ -478,14 +512,14 @@ def test_upgrade_from_an_older_release_keeps_user_work(template_history, tmp_pat
 
     result = copier_update(project)
     assert result.returncode == 0, result.stderr
-    assert answers(project)["_commit"] == "99.99.99"
+    assert answers(project)["_commit"] == history.newest
     assert_no_conflicts(project)
     # Their requirements.txt listed the direct requirements: the user's line moves to the end of
     # requirements.in, the lock is the template's, and the update names the command that adds it.
     assert (project / "requirements.in").read_text().endswith(f"\n{USER_REQUIREMENT}\n")
     assert NOT_MERGED not in result.stderr, result.stderr
     assert NOT_LOCKED in result.stderr, result.stderr
-    fresh = render_project(template_history, tmp_path / "fresh", None, server=server)
+    fresh = render_project(history.repo, tmp_path / "fresh", None, server=server)
     if moved:
         # The _migrations step puts the user's file in the new place as it was: the template's
         # later changes to that file are theirs to take (the command line carries what must arrive).
@@ -500,6 +534,33 @@ def test_upgrade_from_an_older_release_keeps_user_work(template_history, tmp_pat
     assert_settings_work(project, tmp_path)
     relock_cleanly(project)
     assert f"{USER_REQUIREMENT} \\\n" in (project / "requirements.txt").read_text()
+
+
+# What a user did, before the template's first tag, to a project generated from it, to files that a
+# migration reads (the update runs them all for a project recorded as a commit): path -> the file's
+# new text from its old one (None: the project has none).
+MADE_BEFORE_THE_FIRST_TAG = {
+    "as generated, with the user's work": {},
+    "own gunicorn.conf.py at the root": {"gunicorn.conf.py": lambda _: "workers = 3  # ours\n"},
+    "lock re-compiled without hashes": {
+        "requirements.txt": lambda lock: re.sub(r" \\\n(?:    --hash=\S+(?: \\)?\n)+", "\n", lock)
+    },
+}
+
+
+@pytest.mark.parametrize("edits", MADE_BEFORE_THE_FIRST_TAG.values(), ids=MADE_BEFORE_THE_FIRST_TAG)
+def test_first_tagged_release_updates_a_project_generated_before_it_changing_only_its_answers(
+    before_the_first_tag, tmp_path, edits
+):
+    history = before_the_first_tag
+    project = user_project(history.repo, tmp_path / "project", vcs_ref=history.commits["newest"])
+    for path, edit in edits.items():
+        old = project / path
+        old.write_text(edit(old.read_text() if old.exists() else None))
+    if edits:
+        commit_all(project, "Our own files")
+    assert "_commit: 0.3.0" not in (project / ".copier-answers.yml").read_text()
+    takes_the_first_tag_changing_only_its_answers(project, copier_update(project))
 
 
 # --- a switched project still builds and serves -----------------------------------------------------
