@@ -148,6 +148,10 @@ class Server:
     # Top-level import names the requirements install.
     imports: tuple[str, ...] = ()
     markers: tuple[str, ...] = ()
+    # Its workers serve one connection per thread, WEB_THREADS of them (its command or config file
+    # reads the variable): a client that holds a connection without finishing its request holds
+    # a thread. False: an event loop serves every connection.
+    threads: bool = False
     # Seconds the gateway gives requests in flight to finish after SIGTERM: its command or config
     # file sets it from here, and the Kubernetes grace period is derived from it.
     shutdown_timeout: int = 30
@@ -274,6 +278,7 @@ SERVERS: dict[str, Server] = {
         command="gunicorn --config={config_file} --no-control-socket {slug}.wsgi",
         config_file="deploy/gunicorn.conf.py",
         config_template="_includes/gunicorn.conf.py.jinja",
+        threads=True,
         imports=("gunicorn", "packaging"),
         markers=("gunicorn",),
     ),
@@ -306,6 +311,7 @@ SERVERS: dict[str, Server] = {
         command="uwsgi --ini={config_file}",
         config_file="deploy/uwsgi.ini",
         config_template="_includes/uwsgi.ini.jinja",
+        threads=True,
         imports=("pyuwsgi", "uwsgi", "uwsgidecorators"),
         markers=("uwsgi",),
     ),

@@ -345,6 +345,10 @@ CASES = [
     Case("port-abc", {"PORT": "abc"}, Refused("PORT"), gateway=True),
     Case("port-out-of-range", {"PORT": "70000"}, Refused("PORT", "65535"), gateway=True),
     Case("web-concurrency-4", {"WEB_CONCURRENCY": "4", "PORT": "8080"}, Accepted(), gateway=True),
+    Case("web-threads-abc", {"WEB_THREADS": "abc"}, Refused("WEB_THREADS"), gateway=True),
+    Case("web-threads-zero", {"WEB_THREADS": "0"}, Refused("WEB_THREADS", "1 to 1024"), gateway=True),
+    Case("web-threads-empty", {"WEB_THREADS": ""}, Refused("WEB_THREADS"), gateway=True),
+    Case("web-threads-16", {"WEB_THREADS": "16"}, Accepted(), gateway=True),
     Case("drain-seconds-abc", {"DRAIN_SECONDS": "abc"}, Refused("DRAIN_SECONDS"), gateway=True),
     Case("drain-seconds-negative", {"DRAIN_SECONDS": "-1"}, Refused("DRAIN_SECONDS"), gateway=True),
 ]
