@@ -287,13 +287,15 @@ SERVERS: dict[str, Server] = {
         label="Uvicorn (ASGI)",
         requirements=("uvicorn==0.54.0", "uvloop==0.23.0", "httptools==0.9.0"),
         interface="asgi",
+        # The project's front.py applies FORWARDED_ALLOW_IPS to X-Forwarded-* under every gateway;
+        # uvicorn's own reading of them would apply it once more, to the address it rewrote.
         # uvicorn restarts a worker that fails to import the app, forever: a bad configuration
         # stops the container in {slug}.environment instead (exec_form), before the workers start.
         # (Importing the whole app there too cost 0.5-0.8 s of every start, docs/benchmark.md; an
         # error in the code itself fails scripts/smoke-test-image, before any deploy.)
         command=(
             'uvicorn {slug}.asgi:application --host="$LISTEN_ADDRESS" --port="$PORT"'
-            " --proxy-headers --forwarded-allow-ips='*' --no-server-header --lifespan=off"
+            " --no-proxy-headers --no-server-header --lifespan=off"
             " --timeout-graceful-shutdown={shutdown_timeout}"
         ),
         conn_max_age=0,

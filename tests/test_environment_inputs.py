@@ -338,6 +338,38 @@ CASES = [
         {"DEFAULT_STORAGE_DSN": None},
         Accepted({"MEDIA_ROOT": "/data/media/", "MEDIA_URL": "/media/"}),
     ),
+    # The proxies whose X-Forwarded-* headers count: addresses and networks, or "*" alone.
+    Case(
+        "forwarded-allow-ips-default",
+        {"FORWARDED_ALLOW_IPS": None},
+        Accepted({"FORWARDED_ALLOW_IPS": ["127.0.0.1", "::1"]}),
+    ),
+    Case(
+        "forwarded-allow-ips-networks",
+        {"FORWARDED_ALLOW_IPS": " 10.0.0.0/8, 192.0.2.7,fd00::/8 "},
+        Accepted({"FORWARDED_ALLOW_IPS": ["10.0.0.0/8", "192.0.2.7", "fd00::/8"]}),
+    ),
+    Case("forwarded-allow-ips-any", {"FORWARDED_ALLOW_IPS": "*"}, Accepted({"FORWARDED_ALLOW_IPS": ["*"]})),
+    Case(
+        "forwarded-allow-ips-host-bits",
+        {"FORWARDED_ALLOW_IPS": "10.1.2.3/8"},
+        Refused("FORWARDED_ALLOW_IPS", "10.0.0.0/8"),
+    ),
+    Case(
+        "forwarded-allow-ips-host-name",
+        {"FORWARDED_ALLOW_IPS": "proxy.example.com"},
+        Refused("FORWARDED_ALLOW_IPS", "not an IP address"),
+    ),
+    Case(
+        "forwarded-allow-ips-spaces",
+        {"FORWARDED_ALLOW_IPS": "10.0.0.0/8 192.0.2.7"},
+        Refused("FORWARDED_ALLOW_IPS", "commas"),
+    ),
+    Case(
+        "forwarded-allow-ips-star-and-more",
+        {"FORWARDED_ALLOW_IPS": "*,10.0.0.0/8"},
+        Refused("FORWARDED_ALLOW_IPS", "'*' alone"),
+    ),
     # Read by the gateway server itself.
     Case("web-concurrency-abc", {"WEB_CONCURRENCY": "abc"}, Refused("WEB_CONCURRENCY"), gateway=True),
     Case("web-concurrency-zero", {"WEB_CONCURRENCY": "0"}, Refused("WEB_CONCURRENCY"), gateway=True),
