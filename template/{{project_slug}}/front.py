@@ -5,6 +5,9 @@ Neither needs Django's request handling, which under ASGI runs sync code in a wo
 costs several times the answer itself (docs/benchmark.md in the template's repository measures
 it). The same answers reach Django through health.py and WhiteNoiseMiddleware when no gateway
 wraps the application (runserver, the test client).
+
+Before either, it applies FORWARDED_ALLOW_IPS to the request's X-Forwarded-For and
+X-Forwarded-Proto (Proxies), the same way under every gateway.
 """
 
 import ipaddress
