@@ -156,6 +156,10 @@ class Server:
     # Top-level import names the requirements install.
     imports: tuple[str, ...] = ()
     markers: tuple[str, ...] = ()
+    # Its workers serve one connection per thread, WEB_THREADS of them (its command or config file
+    # reads the variable): a client that holds a connection without finishing its request holds
+    # a thread. False: an event loop serves every connection.
+    threads: bool = False
     # Seconds the gateway gives requests in flight to finish after SIGTERM: its command or config
     # file sets it from here, and the Kubernetes grace period is derived from it.
     shutdown_timeout: int = 30
@@ -282,6 +286,7 @@ SERVERS: dict[str, Server] = {
         command="gunicorn --config={config_file} --no-control-socket {slug}.wsgi",
         config_file="deploy/gunicorn.conf.py",
         config_template="_includes/gunicorn.conf.py.jinja",
+        threads=True,
         imports=("gunicorn", "packaging"),
         markers=("gunicorn",),
     ),
@@ -290,13 +295,15 @@ SERVERS: dict[str, Server] = {
         label="Uvicorn (ASGI)",
         requirements=("uvicorn==0.54.0", "uvloop==0.23.0", "httptools==0.9.0"),
         interface="asgi",
+        # The project's front.py applies FORWARDED_ALLOW_IPS to X-Forwarded-* under every gateway;
+        # uvicorn's own reading of them would apply it once more, to the address it rewrote.
         # uvicorn restarts a worker that fails to import the app, forever: a bad configuration
         # stops the container in {slug}.environment instead (exec_form), before the workers start.
         # (Importing the whole app there too cost 0.5-0.8 s of every start, docs/benchmark.md; an
         # error in the code itself fails scripts/smoke-test-image, before any deploy.)
         command=(
             'uvicorn {slug}.asgi:application --host="$LISTEN_ADDRESS" --port="$PORT"'
-            " --proxy-headers --forwarded-allow-ips='*' --no-server-header --lifespan=off"
+            " --no-proxy-headers --no-server-header --lifespan=off"
             " --timeout-graceful-shutdown={shutdown_timeout}"
         ),
         conn_max_age=0,
@@ -314,6 +321,7 @@ SERVERS: dict[str, Server] = {
         command="uwsgi --ini={config_file}",
         config_file="deploy/uwsgi.ini",
         config_template="_includes/uwsgi.ini.jinja",
+        threads=True,
         imports=("pyuwsgi", "uwsgi", "uwsgidecorators"),
         markers=("uwsgi",),
     ),

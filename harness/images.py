@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shutil
 import subprocess
 import time
 import uuid
@@ -90,6 +91,38 @@ def build_image(client, context: Path, tag: str, buildargs: dict[str, str] | Non
             tail = "\n".join(log[-40:])
             raise BuildFailed(f"docker build of {context} failed; last lines of the build log:\n{tail}")
     return tag
+
+
+# Views for the tests only, added to a copy of a project (with_test_views): one that takes 2 s, and
+# one that answers the client's address and the scheme as Django sees them.
+TEST_VIEWS = """
+
+def slow(request):
+    import time
+
+    from django.http import HttpResponse
+
+    time.sleep(2)
+    return HttpResponse("finished")
+
+
+def client(request):
+    from django.http import HttpResponse
+
+    return HttpResponse(f"{request.META['REMOTE_ADDR']} {request.scheme}")
+
+
+urlpatterns += [path("slow/", slow), path("client/", client)]
+"""
+
+
+def with_test_views(project: Path, destination: Path) -> Path:
+    """A copy of `project` at `destination` whose URLs add TEST_VIEWS' /slow/ and /client/ (one
+    image per gateway, whichever test builds it first)."""
+    copy = shutil.copytree(project, destination / f"test-views-{project.name}")
+    (urls,) = copy.glob("*/urls.py")
+    urls.write_text(urls.read_text() + TEST_VIEWS)
+    return copy
 
 
 class ContainerExited(AssertionError):

@@ -497,6 +497,38 @@ CASES = [
         {"DEFAULT_STORAGE_DSN": None},
         Accepted({"MEDIA_ROOT": "/data/media/", "MEDIA_URL": "/media/"}),
     ),
+    # The proxies whose X-Forwarded-* headers count: addresses and networks, or "*" alone.
+    Case(
+        "forwarded-allow-ips-default",
+        {"FORWARDED_ALLOW_IPS": None},
+        Accepted({"FORWARDED_ALLOW_IPS": ["127.0.0.1", "::1"]}),
+    ),
+    Case(
+        "forwarded-allow-ips-networks",
+        {"FORWARDED_ALLOW_IPS": " 10.0.0.0/8, 192.0.2.7,fd00::/8 "},
+        Accepted({"FORWARDED_ALLOW_IPS": ["10.0.0.0/8", "192.0.2.7", "fd00::/8"]}),
+    ),
+    Case("forwarded-allow-ips-any", {"FORWARDED_ALLOW_IPS": "*"}, Accepted({"FORWARDED_ALLOW_IPS": ["*"]})),
+    Case(
+        "forwarded-allow-ips-host-bits",
+        {"FORWARDED_ALLOW_IPS": "10.1.2.3/8"},
+        Refused("FORWARDED_ALLOW_IPS", "10.0.0.0/8"),
+    ),
+    Case(
+        "forwarded-allow-ips-host-name",
+        {"FORWARDED_ALLOW_IPS": "proxy.example.com"},
+        Refused("FORWARDED_ALLOW_IPS", "not an IP address"),
+    ),
+    Case(
+        "forwarded-allow-ips-spaces",
+        {"FORWARDED_ALLOW_IPS": "10.0.0.0/8 192.0.2.7"},
+        Refused("FORWARDED_ALLOW_IPS", "commas"),
+    ),
+    Case(
+        "forwarded-allow-ips-star-and-more",
+        {"FORWARDED_ALLOW_IPS": "*,10.0.0.0/8"},
+        Refused("FORWARDED_ALLOW_IPS", "'*' alone"),
+    ),
     # Read by the gateway server itself.
     Case("web-concurrency-abc", {"WEB_CONCURRENCY": "abc"}, Refused("WEB_CONCURRENCY"), gateway=True),
     Case("web-concurrency-zero", {"WEB_CONCURRENCY": "0"}, Refused("WEB_CONCURRENCY"), gateway=True),
@@ -504,6 +536,10 @@ CASES = [
     Case("port-abc", {"PORT": "abc"}, Refused("PORT"), gateway=True),
     Case("port-out-of-range", {"PORT": "70000"}, Refused("PORT", "65535"), gateway=True),
     Case("web-concurrency-4", {"WEB_CONCURRENCY": "4", "PORT": "8080"}, Accepted(), gateway=True),
+    Case("web-threads-abc", {"WEB_THREADS": "abc"}, Refused("WEB_THREADS"), gateway=True),
+    Case("web-threads-zero", {"WEB_THREADS": "0"}, Refused("WEB_THREADS", "1 to 1024"), gateway=True),
+    Case("web-threads-empty", {"WEB_THREADS": ""}, Refused("WEB_THREADS"), gateway=True),
+    Case("web-threads-16", {"WEB_THREADS": "16"}, Accepted(), gateway=True),
     Case("drain-seconds-abc", {"DRAIN_SECONDS": "abc"}, Refused("DRAIN_SECONDS"), gateway=True),
     Case("drain-seconds-negative", {"DRAIN_SECONDS": "-1"}, Refused("DRAIN_SECONDS"), gateway=True),
     # Too large to sleep for (OverflowError), fork for, or read at all (over 4300 digits).
@@ -642,8 +678,8 @@ def test_the_environment_check_refuses_before_the_gateway_starts(case, render):
 
 def test_the_table_holds_enough_cases():
     refused = [case for case in CASES if isinstance(case.expected, Refused)]
-    assert len(CASES) >= 40
-    assert len(refused) >= 20
+    assert len(CASES) >= 140
+    assert len(refused) >= 90
 
 
 def test_image_refuses_every_bad_value_with_a_last_line_naming_it(server, render, build, docker_client):

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import threading
 import time
 
@@ -16,26 +15,12 @@ import yaml
 
 from harness.balancer import HAProxy, Load, haproxy_binary
 from harness.environments import production_env
-from harness.images import App, ProxiedClient, run_once
+from harness.images import App, ProxiedClient, run_once, with_test_views
 from harness.project import SAVE_AND_READ_MEDIA
 from harness.services import has_test_server, missing_service
 
 SUPERUSER = {"DJANGO_SUPERUSER_USERNAME": "admin", "DJANGO_SUPERUSER_PASSWORD": "a long admin passphrase 42"}
 PROXIED = {"Host": "localhost", "X-Forwarded-Proto": "https"}
-# A view that takes 2 s, added to the test's own copy of the project only.
-SLOW_VIEW = """
-
-def slow(request):
-    import time
-
-    from django.http import HttpResponse
-
-    time.sleep(2)
-    return HttpResponse("finished")
-
-
-urlpatterns.append(path("slow/", slow))
-"""
 
 
 @pytest.fixture
@@ -199,9 +184,7 @@ def test_rolling_replacement_under_load_fails_no_request(
 def test_slow_request_finishes_after_sigterm_and_the_container_exits_zero(
     docker_client, render, build, server, tmp_path
 ):
-    project = shutil.copytree(render(database="postgresql", server=server), tmp_path / f"slow-view-{server}")
-    (urls,) = project.glob("*/urls.py")
-    urls.write_text(urls.read_text() + SLOW_VIEW)
+    project = with_test_views(render(database="postgresql", server=server), tmp_path)
     image = build(project)
     # The slow view touches no database, so none answers at DATABASE_URL: never "ready".
     env = production_env(DOMAIN="localhost", DATABASE_URL="postgres://nobody@127.0.0.1:9/none")

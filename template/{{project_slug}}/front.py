@@ -5,7 +5,12 @@ Neither needs Django's request handling, which under ASGI runs sync code in a wo
 costs several times the answer itself (docs/benchmark.md in the template's repository measures
 it). The same answers reach Django through health.py and WhiteNoiseMiddleware when no gateway
 wraps the application (runserver, the test client).
+
+Before either, it applies FORWARDED_ALLOW_IPS to the request's X-Forwarded-For and
+X-Forwarded-Proto (Proxies), the same way under every gateway.
 """
+
+import ipaddress
 
 from django.conf import settings
 from whitenoise import WhiteNoise
@@ -48,14 +53,91 @@ def may_serve_static(forwarded_proto, scheme):
     return not settings.SECURE_SSL_REDIRECT or "https" in (forwarded_proto, scheme)
 
 
+class Proxies:
+    """settings.FORWARDED_ALLOW_IPS, the one rule every gateway follows (uvicorn's): a request
+    from one of these addresses may name its client in X-Forwarded-For (the last address there
+    that is not one of them) and its scheme in X-Forwarded-Proto; from any other, both headers
+    are dropped, so that neither REMOTE_ADDR nor request.is_secure() takes a client's word."""
+
+    ASGI_NAMES = (b"x-forwarded-for", b"x-forwarded-proto")
+
+    def __init__(self, allowed):
+        self.any = allowed == ["*"]
+        self.networks = [] if self.any else [ipaddress.ip_network(item) for item in allowed]
+
+    def trusts(self, address):
+        if self.any:
+            return True
+        try:
+            address = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(address in network for network in self.networks)
+
+    def client(self, forwarded_for):
+        """The client's address in an X-Forwarded-For value, or None if it names none."""
+        hosts = [host.strip() for host in forwarded_for.split(",") if host.strip()]
+        if not hosts:
+            return None
+        untrusted = [host for host in hosts if not self.trusts(host)]
+        client = hosts[0] if self.any or not untrusted else untrusted[-1]
+        try:
+            return str(ipaddress.ip_address(client))
+        except ValueError:
+            return None
+
+    @staticmethod
+    def scheme(forwarded_proto):
+        scheme = forwarded_proto.split(",")[0].strip().lower()
+        return scheme if scheme in ("http", "https") else None
+
+    def apply_wsgi(self, environ):
+        if not self.trusts(environ.get("REMOTE_ADDR", "")):
+            if environ.pop("HTTP_X_FORWARDED_PROTO", None) is not None:
+                # uWSGI has already taken the scheme from it: the connection's own, again.
+                environ["wsgi.url_scheme"] = (
+                    "https" if environ.get("HTTPS") in ("on", "1") else "http"
+                )
+            environ.pop("HTTP_X_FORWARDED_FOR", None)
+            return
+        client = self.client(environ.get("HTTP_X_FORWARDED_FOR", ""))
+        scheme = self.scheme(environ.get("HTTP_X_FORWARDED_PROTO", ""))
+        if client:
+            environ["REMOTE_ADDR"] = client
+        if scheme:
+            environ["wsgi.url_scheme"] = scheme
+
+    def apply_asgi(self, scope):
+        forwarded = {}
+        for name, value in scope["headers"]:
+            if name in self.ASGI_NAMES:
+                forwarded.setdefault(name, []).append(value.decode("latin-1"))
+        if not forwarded:
+            return
+        peer = scope.get("client")
+        if not (peer and self.trusts(peer[0])):
+            scope["headers"] = [
+                (name, value) for name, value in scope["headers"] if name not in forwarded
+            ]
+            return
+        client = self.client(", ".join(forwarded.get(b"x-forwarded-for", [])))
+        scheme = self.scheme(", ".join(forwarded.get(b"x-forwarded-proto", [])))
+        if client:
+            scope["client"] = (client, 0)
+        if scheme:
+            scope["scheme"] = scheme
+
+
 def asgi_headers(headers):
     return [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers]
 
 
 def wsgi(application):
     static = static_files(application)
+    proxies = Proxies(settings.FORWARDED_ALLOW_IPS)
 
     def front(environ, start_response):
+        proxies.apply_wsgi(environ)
         path = environ.get("PATH_INFO", "")
         if path == LIVENESS:
             start_response("200 OK", ALIVE_HEADERS)
@@ -71,11 +153,13 @@ def wsgi(application):
 
 def asgi(application):
     static = static_files()
+    proxies = Proxies(settings.FORWARDED_ALLOW_IPS)
     alive_headers = asgi_headers(ALIVE_HEADERS)
 
     async def front(scope, receive, send):
         if scope["type"] != "http":
             return await application(scope, receive, send)
+        proxies.apply_asgi(scope)
         path = scope["path"]
         if path == LIVENESS:
             await send({"type": "http.response.start", "status": 200, "headers": alive_headers})
