@@ -1,7 +1,8 @@
 """The adoption's one task, run by copier.yml's _tasks after the template's files are rendered
-(`python adoption_task.py finish DESTINATION SQLITE_FILE`): it sets the user's Docker files aside
-for the template's, includes the template's requirements from the user's requirements.txt,
-completes their .gitignore, and copies a SQLite database into data/. Standard library only: any
+(`python adoption_task.py finish DESTINATION SQLITE_FILE INCLUDE_IN`): it sets the user's Docker
+files aside for the template's, includes the template's requirements from the user's requirements
+files (INCLUDE_IN, comma-separated: requirements.txt, and the requirements.in it is compiled
+from), completes their .gitignore, and copies a SQLite database into data/. Standard library only: any
 Python runs it. The names below are also what adopt.py's summary reports.
 """
 
@@ -27,14 +28,18 @@ SQLITE_DATA = Path("data") / "db.sqlite3"
 
 
 def _append_missing(path: Path, lines: tuple[str, ...]) -> None:
-    text = path.read_text() if path.exists() else ""
+    """Appends the lines `path` lacks, in its own line endings; the rest stays byte for byte."""
+    data = path.read_bytes() if path.exists() else b""
+    text = data.decode(errors="surrogateescape")
     missing = [line for line in lines if line not in text.splitlines()]
     if missing:
-        separator = "" if not text or text.endswith("\n") else "\n"
-        path.write_text(f"{text}{separator}{chr(10).join(missing)}\n")
+        newline = "\r\n" if "\r\n" in text else "\n"
+        separator = "" if not text or text.endswith("\n") else newline
+        added = f"{separator}{newline.join(missing)}{newline}"
+        path.write_bytes(data + added.encode())
 
 
-def finish(dst: Path, sqlite: str) -> None:
+def finish(dst: Path, sqlite: str, include_in: list[str]) -> None:
     """After the template's files are rendered: what adoption changes in the user's files."""
     staging = dst / STAGING
     for name, aside in DOCKER_FILES.items():
@@ -43,14 +48,15 @@ def finish(dst: Path, sqlite: str) -> None:
             (staging / name).rename(dst / name)
     if staging.is_dir():
         staging.rmdir()
-    _append_missing(dst / "requirements.txt", (INCLUDE_LINE,))
+    for name in include_in:
+        _append_missing(dst / name, (INCLUDE_LINE,))
     _append_missing(dst / ".gitignore", GITIGNORE_LINES)
     if sqlite and not (dst / SQLITE_DATA).exists():
         shutil.copy2(dst / sqlite, dst / SQLITE_DATA)
 
 
 if __name__ == "__main__":
-    command, destination, sqlite_name = sys.argv[1:]
+    command, destination, sqlite_name, include_in = sys.argv[1:]
     if command != "finish":
         sys.exit(f"adoption_task.py: unknown command {command!r}; the one command is finish")
-    finish(Path(destination), sqlite_name)
+    finish(Path(destination), sqlite_name, [name for name in include_in.split(",") if name])
