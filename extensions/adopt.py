@@ -178,13 +178,23 @@ def settings_files(dst: str, settings_module: str) -> list[Path]:
 
 
 def detected_database(dst: str, settings_module: str, default: str) -> str:
-    """The database answer for the engine the production settings use (`default` when unknown)."""
+    """The database answer for the engine the production settings use (`default` when unknown).
+    Settings that take DATABASE_URL name an engine only in their local fallback, a file database
+    as a rule: when the project's requirements pin a driver of a server database, that one."""
+    named = ""
     for path in settings_files(dst, settings_module):
         if path.is_file():
             for engine in ENGINE.findall(path.read_text(errors="replace")):
                 if engine in ENGINES:
-                    return ENGINES[engine]
-    return default
+                    named = named or ENGINES[engine]
+    if named and not variants.DATABASES[named].file_database:
+        return named
+    pinned = set(facts.project_requirements(dst).names)
+    for row in variants.DATABASES.values():
+        drivers = {requirement_name(line) for line in row.requirements} | set(row.source_drivers)
+        if not row.file_database and drivers & pinned:
+            return row.name
+    return named or default
 
 
 def sqlite_file(dst: str, settings_module: str) -> str:
