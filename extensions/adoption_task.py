@@ -9,6 +9,7 @@ Python runs it. The names below are also what adopt.py's summary reports.
 from __future__ import annotations
 
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -24,6 +25,8 @@ INCLUDE_LINE = f"-r {REQUIREMENTS_FILE}"
 # Where the template's Docker files are rendered during the adoption, before the task moves them.
 STAGING = ".adoption"
 GITIGNORE_LINES = ("/staticfiles/", "/data/*", "!/data/.gitkeep")
+# A project whose data/ holds committed files of its own: only the SQLite copy is ignored there.
+GITIGNORE_LINES_BESIDE_DATA = ("/staticfiles/", "/data/db.sqlite3*")
 SQLITE_DATA = Path("data") / "db.sqlite3"
 
 
@@ -39,6 +42,14 @@ def _append_missing(path: Path, lines: tuple[str, ...]) -> None:
         path.write_bytes(data + added.encode())
 
 
+def _own_data(dst: Path) -> bool:
+    """Whether git tracks files of the project's own in data/ (the template's .gitkeep aside)."""
+    tracked = subprocess.run(
+        ["git", "ls-files", "data"], cwd=dst, capture_output=True, text=True, check=False
+    ).stdout.split()
+    return any(name != "data/.gitkeep" for name in tracked)
+
+
 def finish(dst: Path, sqlite: str, include_in: list[str]) -> None:
     """After the template's files are rendered: what adoption changes in the user's files."""
     staging = dst / STAGING
@@ -50,7 +61,7 @@ def finish(dst: Path, sqlite: str, include_in: list[str]) -> None:
         staging.rmdir()
     for name in include_in:
         _append_missing(dst / name, (INCLUDE_LINE,))
-    _append_missing(dst / ".gitignore", GITIGNORE_LINES)
+    _append_missing(dst / ".gitignore", GITIGNORE_LINES_BESIDE_DATA if _own_data(dst) else GITIGNORE_LINES)
     if sqlite and not (dst / SQLITE_DATA).exists():
         shutil.copy2(dst / sqlite, dst / SQLITE_DATA)
 

@@ -518,3 +518,6 @@ def test_committed_files_in_data_are_named_in_the_summary(copier_template, tmp_p
     adoption = adopted_shape(copier_template, tmp_path, {"data/prices.csv": "loaf,2.50\n"})
     assert adoption.returncode == 0, adoption.output
     assert "data/ holds 1 committed file, which the image leaves out" in adoption.output
+    gitignore = (adoption.project / ".gitignore").read_text().splitlines()
+    assert "/data/*" not in gitignore, "new files beside the committed ones are not ignored"
+    assert "/data/db.sqlite3*" in gitignore
