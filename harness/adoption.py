@@ -54,11 +54,15 @@ EXAMPLE_PROJECTS = {
         ),
         # split_settings as real projects are: requirements.txt includes requirements/production.txt,
         # which includes base.txt and pins psycopg2 (source only); wsgi.py names the development
-        # settings, the Dockerfile the production ones, which read SHELF_SECRET_KEY at import.
+        # settings, the Dockerfile the production ones, which define django-environ's `env` and
+        # read two variables at import.
         Example(
             "nested_requirements", "bookshelf", "bookshelf.settings.production", "postgresql",
             "The shelf is empty.", "css/shelf.css", None,
-            environment=(("SHELF_SECRET_KEY", "a long shelf secret for the tests 42"),),
+            environment=(
+                ("SHELF_SECRET_KEY", "a long shelf secret for the tests 42"),
+                ("SHELF_ADMIN_EMAIL", "admin@shelf.example.com"),
+            ),
             based_on="split_settings",
         ),
     )

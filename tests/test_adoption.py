@@ -505,10 +505,11 @@ def test_the_nested_requirements_example_gets_the_builds_it_needs_and_keeps_its_
     dockerfile = (adoption.project / "Dockerfile").read_text()
     assert "apt-get install --yes --no-install-recommends gcc libc6-dev libpq-dev" in dockerfile
     assert "apt-get install --yes --no-install-recommends libpq5" in dockerfile
+    assert 'SHELF_ADMIN_EMAIL="build-time-placeholder"' in dockerfile
     assert 'SHELF_SECRET_KEY="build-time-placeholder"' in dockerfile
     for said in (
         "psycopg2 may compile from source: the builder installs libpq-dev and the image libpq5",
-        "Your settings read SHELF_SECRET_KEY at import without a default: set them in production",
+        "Your settings read SHELF_ADMIN_EMAIL, SHELF_SECRET_KEY at import without a default: set them",
         "Kept your SESSION_COOKIE_NAME, X_FRAME_OPTIONS",
     ):
         assert said in adoption.output
