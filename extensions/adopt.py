@@ -368,7 +368,22 @@ def _python_check(dst: str, python_version: str) -> str:
     )
 
 
-def _requirements_checks(dst: str) -> list[str]:
+def _gateway_pin_checks(found, server: str) -> list[str]:
+    """The gateway server's packages the project pins at another version than the one the image's
+    command line is written for (the row's pin): the project's pin wins, so it must change."""
+    lines = []
+    for requirement in variants.SERVERS[server].requirements:
+        name = requirement_name(requirement)
+        where = found.lines.get(name, "")
+        if where and where.rpartition(": ")[2].replace(" ", "").lower() != requirement.lower():
+            lines.append(
+                f"{where} wins over the template's {requirement}, for which the image's command is"
+                f" written (older releases may refuse its options): change it to {requirement}"
+            )
+    return lines
+
+
+def _requirements_checks(dst: str, server: str) -> list[str]:
     """How the image installs the project's requirements, and what their drivers need."""
     found = facts.project_requirements(dst)
     if found.files[:1] == [facts.PYPROJECT]:
@@ -376,7 +391,8 @@ def _requirements_checks(dst: str) -> list[str]:
         lines = [f"{read} (no requirements.txt added); the template's libraries are in {REQUIREMENTS_FILE}"]
     else:
         included = [name for name in found.files[1:] if name != REQUIREMENTS_FILE]
-        copied = f" and the {len(included)} files it includes ({', '.join(included)})" if included else ""
+        files = f"{len(included)} file{'s' if len(included) != 1 else ''}"
+        copied = f" and the {files} it includes ({', '.join(included)})" if included else ""
         lines = [f"Requirements: requirements.txt{copied}, copied into the image's builder stage"]
     if found.hashed:
         lines.append(
@@ -398,7 +414,7 @@ def _requirements_checks(dst: str) -> list[str]:
             f" {' '.join(drivers['build'])} and the image {' '.join(drivers['runtime'])}"
             + (f"; {wheels}, the template's driver, needs neither" if wheels else "")
         )
-    return lines
+    return [*lines, *_gateway_pin_checks(found, server)]
 
 
 def _settings_checks(dst: str, slug: str, settings_module: str, build_env: dict[str, str]) -> list[str]:
@@ -433,12 +449,12 @@ def _settings_checks(dst: str, slug: str, settings_module: str, build_env: dict[
 
 
 def adoption_checks(
-    dst: str, slug: str, settings_module: str, python_version: str, build_env: dict[str, str]
+    dst: str, slug: str, settings_module: str, server: str, python_version: str, build_env: dict[str, str]
 ) -> list[str]:
     """What the adoption checked in the project and what it did about each, one line each."""
     return [
         _python_check(dst, python_version),
-        *_requirements_checks(dst),
+        *_requirements_checks(dst, server),
         *_settings_checks(dst, slug, settings_module, build_env),
     ]
 
@@ -505,7 +521,7 @@ def adoption_summary(
         " (requirements.in compiled by uv pip compile --generate-hashes) is yours to adopt"
     )
     if python_version:
-        checks = adoption_checks(dst, slug, settings_module, python_version, build_env or {})
+        checks = adoption_checks(dst, slug, settings_module, server, python_version, build_env or {})
         lines += ["Checked:", *(f"  {line}" for line in checks)]
     lines += ["Left to you:", *(f"  {step}" for step in steps)]
     return "\n".join(lines)

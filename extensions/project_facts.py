@@ -45,6 +45,8 @@ class Requirements:
     # Packages they require, and those only constrained (-c): the template pins neither again.
     names: set[str] = field(default_factory=set)
     constrained: set[str] = field(default_factory=set)
+    # Where each required package is named: name -> "file line N: the line".
+    lines: dict[str, str] = field(default_factory=dict)
     # Whether a file pins hashes: pip then wants hashes on every line, the template's too.
     hashed: bool = False
     # A requirements.in that requirements.txt is compiled from (pip-tools, uv): "" when none.
@@ -111,6 +113,7 @@ def _read_tree(root: Path, relative: str, constraint: bool, found: Requirements)
             return
         elif not line.startswith("-") and (name := requirement_name(line)):
             (found.constrained if constraint else found.names).add(name)
+            found.lines.setdefault(name, f"{relative} line {number}: {line.split(';')[0].strip()}")
 
 
 def pyproject_dependencies(dst: str) -> list[str] | None:

@@ -13,6 +13,7 @@ import sys
 import pytest
 import yaml
 
+from extensions import variants
 from extensions.adopt import DOCKER_FILES, REQUIREMENTS_FILE
 from harness.adoption import (
     EXAMPLE_PROJECTS,
@@ -350,9 +351,11 @@ def answers_of(project):
 
 
 def test_nested_requirements_are_copied_into_the_builder_and_their_pins_win(copier_template, tmp_path):
+    gateway = variants.SERVERS[variants.DEFAULT_SERVER].requirements[0]
+    older_gateway = f"{gateway.partition('==')[0]}==1.0"
     edits = {
         "requirements.txt": "-r requirements/base.txt\n--constraint constraints.txt\n",
-        "requirements/base.txt": "Django==5.2.19\npsycopg[binary]==3.3.9\n",
+        "requirements/base.txt": f"Django==5.2.19\npsycopg[binary]==3.3.9\n{older_gateway}\n",
         "constraints.txt": "whitenoise==6.11.0\n",
     }
     adoption = adopted_shape(copier_template, tmp_path, edits)
@@ -371,6 +374,9 @@ def test_nested_requirements_are_copied_into_the_builder_and_their_pins_win(copi
         "requirements.txt and the 2 files it includes (requirements/base.txt, constraints.txt)"
         in adoption.output
     )
+    # The image's command is the row's, written for its pin: an older pin of the project's is named.
+    said = f"requirements/base.txt line 3: {older_gateway} wins over the template's {gateway}"
+    assert said in adoption.output
 
 
 def test_a_missing_included_requirements_file_is_refused_naming_the_line(copier_template, tmp_path):
