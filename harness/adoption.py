@@ -35,6 +35,8 @@ class Example:
     switch_to: str | None
     # Variables the project's own settings need in production, besides the template's.
     environment: tuple[tuple[str, str], ...] = ()
+    # The X-Frame-Options header its pages send (the project's own setting, where it has one).
+    x_frame_options: str = "DENY"
     # The example whose files this one's are written over (its folder holds only what differs).
     based_on: str | None = None
 
@@ -63,6 +65,7 @@ EXAMPLE_PROJECTS = {
                 ("SHELF_SECRET_KEY", "a long shelf secret for the tests 42"),
                 ("SHELF_ADMIN_EMAIL", "admin@shelf.example.com"),
             ),
+            x_frame_options="SAMEORIGIN",
             based_on="split_settings",
         ),
     )

@@ -218,6 +218,7 @@ def test_adopted_image_serves_the_apps_page_probes_admin_and_hashed_static(serve
     page = client.get("/")
     assert page.status_code == 200, app.logs()[-3000:]
     assert example.page_text in page.text
+    assert page.headers["X-Frame-Options"] == example.x_frame_options
     if example.database == "sqlite":
         assert "db.sqlite3" not in app.exec("ls", "/app"), "the user's SQLite file stays out of the image"
     login_page = client.get("/admin/login/")

@@ -15,4 +15,5 @@ ALLOWED_HOSTS = ["shelf.example.com"]
 SECURE_HSTS_SECONDS = 3600
 # The site's own choices, which the adoption keeps.
 X_FRAME_OPTIONS = "SAMEORIGIN"
+SILENCED_SYSTEM_CHECKS = ["security.W019"]  # frames from the same origin, on purpose
 SESSION_COOKIE_NAME = "shelf_session"
