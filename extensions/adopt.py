@@ -516,10 +516,15 @@ def adoption_summary(
         name = gateway.label.partition(" (")[0]
         steps.append(f"{name} serves {slug}.asgi:application, and {slug}/asgi.py is missing: add it")
     steps.append(f"Check: docker build -t {slug} . && docker run ... python manage.py check --deploy")
-    steps.append(
-        "requirements.txt is installed as it is, without hashes: a generated project's lock"
-        " (requirements.in compiled by uv pip compile --generate-hashes) is yours to adopt"
-    )
+    found = facts.project_requirements(dst)
+    if not found.hashed:
+        installed = (
+            "requirements.txt is" if found.files[:1] == [facts.REQUIREMENTS] else "your dependencies are"
+        )
+        steps.append(
+            f"{installed} installed as declared, without hashes: a generated project's lock"
+            " (requirements.in compiled by uv pip compile --generate-hashes) is yours to adopt"
+        )
     if python_version:
         checks = adoption_checks(dst, slug, settings_module, server, python_version, build_env or {})
         lines += ["Checked:", *(f"  {line}" for line in checks)]

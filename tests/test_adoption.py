@@ -417,6 +417,7 @@ def test_a_hashed_pip_compile_lock_stays_untouched_and_its_source_includes_the_t
     assert "--require-hashes --requirement requirements.txt" in dockerfile
     assert f"--requirement {REQUIREMENTS_FILE}\n" in dockerfile
     assert "requirements.in includes requirements-twelve-factor.txt too" in adoption.output
+    assert "without hashes" not in adoption.output
 
 
 def test_dependencies_declared_only_in_pyproject_are_installed_and_their_django_pin_wins(
@@ -439,6 +440,7 @@ def test_dependencies_declared_only_in_pyproject_are_installed_and_their_django_
     dockerfile = (project / "Dockerfile").read_text()
     assert f"COPY pyproject.toml {REQUIREMENTS_FILE} ./\n" in dockerfile
     assert "tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']" in dockerfile
+    assert "your dependencies are installed as declared, without hashes" in adoption.output
 
 
 def test_a_project_without_requirements_is_refused_with_what_to_add(copier_template, tmp_path):
