@@ -22,15 +22,17 @@ from pathlib import Path
 import jinja2
 import yaml
 from jinja2.ext import Extension
-from packaging.utils import canonicalize_name  # Copier's own dependency
 from pathspec import GitIgnoreSpec  # Copier's own dependency
 
 load = runpy.run_path(str(Path(__file__).with_name("loading.py")))["load"]
 variants = load("variants")
 task = load("adoption_task")
+facts = load("project_facts")
+requirement_name = facts.requirement_name
 DOCKER_FILES = task.DOCKER_FILES
 REQUIREMENTS_FILE = task.REQUIREMENTS_FILE
 SQLITE_DATA = task.SQLITE_DATA
+DATA_KEEP = ".gitkeep"
 
 COPIER_YML = Path(__file__).resolve().parent.parent / "copier.yml"
 # The answers copier.yml's file patterns see while a project whose package is PACKAGE is adopted.
@@ -74,7 +76,11 @@ def template_modules() -> tuple[str, ...]:
     return tuple(modules)
 
 
-SETTINGS_MODULE = re.compile(r"""["']DJANGO_SETTINGS_MODULE["']\s*,\s*["']([\w.]+)["']""")
+SETTINGS_MODULE = re.compile(r"""["']DJANGO_SETTINGS_MODULE["'](?:\s*,|\s*\]\s*=)\s*["']([\w.]+)["']""")
+# The user's Dockerfile's ENV DJANGO_SETTINGS_MODULE=... (or ENV DJANGO_SETTINGS_MODULE ...).
+DOCKERFILE_SETTINGS_MODULE = re.compile(
+    r"^\s*ENV\b.*?\bDJANGO_SETTINGS_MODULE[= ]\s*[\"']?([\w.]+)", re.MULTILINE
+)
 # The backend module of each row's engine and its aliases (django.db.backends.<module>) -> the
 # database answer.
 ENGINES = {
@@ -85,7 +91,9 @@ ENGINES = {
 # GeoDjango's engines are not among them: the template's DATABASE_URL schemes have no GIS driver.
 ENGINE = re.compile(r"django\.db\.backends\.(\w+)")
 SQLITE_NAME = re.compile(r"""["']([\w./-]+\.sqlite3)["']""")
-REQUIREMENT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+# A line that sets the settings module whatever the environment says, which the image's
+# DJANGO_SETTINGS_MODULE (<package>.twelve_factor) must win over.
+SETTINGS_MODULE_ASSIGNED = re.compile(r"""os\.environ\[\s*["']DJANGO_SETTINGS_MODULE["']\s*\]\s*=(?!=)""")
 
 
 def django_project_to_adopt(dst: str) -> bool:
@@ -110,7 +118,25 @@ def adoption_problem(dst: str) -> str:
     if taken:
         names = ", ".join(f"{package.name}/{name}" for name in taken)
         return f"{names} exists, and the template adds its own module of that name; rename yours first"
-    return ""
+    for path in (Path(dst) / "manage.py", package / "wsgi.py", package / "asgi.py"):
+        if line := _settings_module_assignment(path):
+            number, text = line
+            module = _settings_module_in(path) or "..."
+            return (
+                f"{path.relative_to(dst)} line {number} sets DJANGO_SETTINGS_MODULE whatever the environment"
+                f" says, so the image's settings would not be used; change {text.strip()!r} to"
+                f' os.environ.setdefault("DJANGO_SETTINGS_MODULE", "{module}")'
+            )
+    return facts.project_requirements(dst).problem
+
+
+def _settings_module_assignment(path: Path) -> tuple[int, str] | None:
+    """(line number, line) where `path` assigns os.environ["DJANGO_SETTINGS_MODULE"], if it does."""
+    if path.is_file():
+        for number, line in enumerate(path.read_text(errors="replace").splitlines(), start=1):
+            if SETTINGS_MODULE_ASSIGNED.search(line) and not line.lstrip().startswith("#"):
+                return number, line
+    return None
 
 
 def _settings_module_in(path: Path) -> str | None:
@@ -127,8 +153,14 @@ def detected_package(dst: str) -> str:
 
 
 def detected_settings_module(dst: str) -> str:
-    """The settings module production uses: the one wsgi.py (or asgi.py) names, else manage.py's."""
+    """The settings module production uses: the one the project's Dockerfile sets, else the one
+    wsgi.py (or asgi.py) names, else manage.py's."""
     package = Path(dst) / detected_package(dst)
+    dockerfile = Path(dst) / "Dockerfile"
+    if dockerfile.is_file():
+        found = DOCKERFILE_SETTINGS_MODULE.search(dockerfile.read_text(errors="replace"))
+        if found and Path(dst, *found.group(1).split(".")).with_suffix(".py").is_file():
+            return found.group(1)
     for path in (package / "wsgi.py", package / "asgi.py", Path(dst) / "manage.py"):
         if module := _settings_module_in(path):
             return module
@@ -146,13 +178,23 @@ def settings_files(dst: str, settings_module: str) -> list[Path]:
 
 
 def detected_database(dst: str, settings_module: str, default: str) -> str:
-    """The database answer for the engine the production settings use (`default` when unknown)."""
+    """The database answer for the engine the production settings use (`default` when unknown).
+    Settings that take DATABASE_URL name an engine only in their local fallback, a file database
+    as a rule: when the project's requirements pin a driver of a server database, that one."""
+    named = ""
     for path in settings_files(dst, settings_module):
         if path.is_file():
             for engine in ENGINE.findall(path.read_text(errors="replace")):
                 if engine in ENGINES:
-                    return ENGINES[engine]
-    return default
+                    named = named or ENGINES[engine]
+    if named and not variants.DATABASES[named].file_database:
+        return named
+    pinned = set(facts.project_requirements(dst).names)
+    for row in variants.DATABASES.values():
+        drivers = {requirement_name(line) for line in row.requirements} | set(row.source_drivers)
+        if not row.file_database and drivers & pinned:
+            return row.name
+    return named or default
 
 
 def sqlite_file(dst: str, settings_module: str) -> str:
@@ -182,26 +224,90 @@ def settings_module_problem(module: str, slug: str) -> str:
     return ""
 
 
-def requirement_name(line: str) -> str | None:
-    """The normalised project name a requirements line installs (None for comments, options)."""
-    line = line.split("#", 1)[0].strip()
-    found = REQUIREMENT_NAME.match(line)
-    return canonicalize_name(found.group(0)) if found else None
-
-
 def user_requirement_names(dst: str) -> list[str]:
-    """The names the user's requirements.txt pins, which the template must not pin again."""
-    path = Path(dst) / "requirements.txt"
-    if not path.is_file():
+    """The names the project's requirements require (requirements.txt and the files it includes,
+    or pyproject.toml's dependencies), which the template must not pin again."""
+    return sorted(facts.project_requirements(dst).names)
+
+
+def user_constraint_names(dst: str) -> list[str]:
+    """The names the project's constraints files (-c) pin but its requirements do not require:
+    the template requires them unpinned, so that the constraint decides the version."""
+    found = facts.project_requirements(dst)
+    return sorted(found.constrained - found.names)
+
+
+def requirements_files(dst: str) -> list[str]:
+    """Every file of the project's requirements, which the image's builder stage copies."""
+    return facts.project_requirements(dst).files
+
+
+def requirements_hashed(dst: str) -> bool:
+    """Whether the project's requirements pin hashes (pip then checks every line's)."""
+    return facts.project_requirements(dst).hashed
+
+
+def requirements_include_files(dst: str) -> list[str]:
+    """The files the adoption adds `-r requirements-twelve-factor.txt` to: requirements.txt,
+    unless it pins hashes (the image installs the template's file after it then), and the
+    requirements.in it is compiled from, so that compiling it again keeps the template's."""
+    found = facts.project_requirements(dst)
+    if found.files[:1] != [facts.REQUIREMENTS]:
         return []
-    names = (requirement_name(line) for line in path.read_text().splitlines())
-    return sorted({name for name in names if name})
+    return [name for name in (found.source, "" if found.hashed else facts.REQUIREMENTS) if name]
 
 
-def adoption_requirements(template_requirements: list[str], user_names: list[str]) -> list[str]:
+def adoption_requirements(
+    template_requirements: list[str], user_names: list[str], constrained: list[str] = ()
+) -> list[str]:
     """The template's requirement lines an adopted project still lacks: its own pins win, and a
-    package it pins is never pinned again (nor downgraded)."""
-    return [line for line in template_requirements if requirement_name(line) not in set(user_names)]
+    package it pins is never pinned again (nor downgraded); one its constraints pin is required
+    without a version."""
+    lines = []
+    for line in template_requirements:
+        name = requirement_name(line)
+        if name in set(user_names):
+            continue
+        lines.append(re.split(r"[=<>!~;]", line, maxsplit=1)[0] if name in set(constrained) else line)
+    return lines
+
+
+def builder_copies(files: list[str]) -> list[str]:
+    """The Dockerfile's COPY arguments that put the project's requirements files, and the
+    template's, at their paths under the builder's working directory: one COPY per folder."""
+    folders: dict[str, list[str]] = {"": [REQUIREMENTS_FILE]}
+    for name in files:
+        folder = name.rpartition("/")[0]
+        folders.setdefault(folder, [])
+        if name not in folders[folder]:
+            folders[folder].insert(len(folders[folder]) - (folder == ""), name)
+    return [" ".join([*names, f"./{folder}/" if folder else "./"]) for folder, names in folders.items()]
+
+
+def source_driver_packages(user_names: list[str]) -> dict[str, list[str]]:
+    """What the project's own database drivers that may compile from source need: the drivers it
+    pins, and the Debian packages of the builder stage and of the image (every row's, by its
+    source_drivers)."""
+    rows = [row for row in variants.DATABASES.values() if set(row.source_drivers) & set(user_names)]
+    return {
+        "drivers": [name for row in rows for name in row.source_drivers if name in user_names],
+        "wheel_drivers": [row.wheel_driver for row in rows if row.wheel_driver],
+        "build": list(dict.fromkeys(package for row in rows for package in row.source_build_packages)),
+        "runtime": list(dict.fromkeys(package for row in rows for package in row.source_runtime_packages)),
+    }
+
+
+def detected_python_version(dst: str, offered: list[str] | str, default: str) -> str:
+    """The python_version answer nearest the version the project declares (the default when it
+    declares none)."""
+    offered = tuple(yaml.safe_load(offered) if isinstance(offered, str) else offered)
+    return facts.python_version_for(facts.declared_python(dst)[1], offered, default)
+
+
+def build_environment(dst: str, settings_module: str) -> dict[str, str]:
+    """Variables the settings read at import without a default, with values that pass their
+    readers: the image build's collectstatic runs with them (and nothing else does)."""
+    return facts.settings_environment(settings_files(dst, settings_module))
 
 
 def docker_files_in(dst: str) -> list[str]:
@@ -216,8 +322,152 @@ def _git(dst: str, *args: str) -> str:
     return subprocess.run(["git", *args], cwd=dst, capture_output=True, text=True, check=False).stdout
 
 
+# The variables the template's own settings read: production sets them anyway.
+TEMPLATE_VARIABLES = (
+    "SECRET_KEY", "DATABASE_URL", "DEFAULT_STORAGE_DSN", "DOMAIN", "DOMAIN_ALIASES", "DJANGO_DEBUG",
+)  # fmt: skip
+# Settings of the user's that twelve_factor.py keeps where they set them, the template's otherwise.
+KEPT_SETTINGS = {
+    "SESSION_COOKIE_NAME": "__Secure-sessionid",
+    "CSRF_COOKIE_NAME": "__Secure-csrftoken",
+    "X_FRAME_OPTIONS": "DENY",
+}
+
+
+def _assigned_settings(dst: str, settings_module: str) -> list[str]:
+    names = []
+    for path in settings_files(dst, settings_module):
+        if path.is_file():
+            text = path.read_text(errors="replace")
+            names += [name for name in KEPT_SETTINGS if re.search(rf"^{name}\s*=", text, re.MULTILINE)]
+    return [name for name in KEPT_SETTINGS if name in names]
+
+
+def _python_check(dst: str, python_version: str) -> str:
+    """The Python version the image runs, against the one the project declares."""
+    where, declared = facts.declared_python(dst)
+    offered = variants.PYTHON_VERSIONS
+    if not declared:
+        return f"Python {python_version}: the project declares none (.python-version, runtime.txt)"
+    found = facts.VERSION.search(declared)
+    if re.match(r"\s*[<>=!~]", declared) or not found:
+        if python_version in facts.python_version_for(declared, (python_version,), ""):
+            return f"Python {python_version}: within {where} ({declared})"
+        return f"Python {python_version} is outside {where} ({declared}): make them agree"
+    wanted = f"{found.group(1)}.{found.group(2)}"
+    if wanted == python_version:
+        return f"Python {python_version}: as {where} declares"
+    if wanted not in offered:
+        return (
+            f"Python {python_version}: {where} asks for {wanted}, which the image does not offer"
+            f" ({', '.join(offered)}); test the project on {python_version} and update {where}"
+        )
+    return (
+        f"Python {python_version} (your python_version answer), but {where} says {wanted}:"
+        f" make them agree (--data python_version={wanted}, or update {where})"
+    )
+
+
+def _gateway_pin_checks(found, server: str) -> list[str]:
+    """The gateway server's packages the project pins at another version than the one the image's
+    command line is written for (the row's pin): the project's pin wins, so it must change."""
+    lines = []
+    for requirement in variants.SERVERS[server].requirements:
+        name = requirement_name(requirement)
+        where = found.lines.get(name, "")
+        if where and where.rpartition(": ")[2].replace(" ", "").lower() != requirement.lower():
+            lines.append(
+                f"{where} wins over the template's {requirement}, for which the image's command is"
+                f" written (older releases may refuse its options): change it to {requirement}"
+            )
+    return lines
+
+
+def _requirements_checks(dst: str, server: str) -> list[str]:
+    """How the image installs the project's requirements, and what their drivers need."""
+    found = facts.project_requirements(dst)
+    if found.files[:1] == [facts.PYPROJECT]:
+        read = "Requirements: pyproject.toml's [project] dependencies, read by the image's builder"
+        lines = [f"{read} (no requirements.txt added); the template's libraries are in {REQUIREMENTS_FILE}"]
+    else:
+        included = [name for name in found.files[1:] if name != REQUIREMENTS_FILE]
+        files = f"{len(included)} file{'s' if len(included) != 1 else ''}"
+        copied = f" and the {files} it includes ({', '.join(included)})" if included else ""
+        lines = [f"Requirements: requirements.txt{copied}, copied into the image's builder stage"]
+    if found.hashed:
+        lines.append(
+            "Requirements pin hashes: the image installs them with --require-hashes, then"
+            f" {REQUIREMENTS_FILE} (requirements.txt would need hashes for it)"
+        )
+    if found.source:
+        lines.append(
+            f"{found.source} includes {REQUIREMENTS_FILE} too: compiling requirements.txt again keeps"
+            " the template's libraries"
+        )
+    if constrained := sorted(found.constrained - found.names):
+        lines.append(f"Required without a version, as your constraints pin it: {', '.join(constrained)}")
+    drivers = source_driver_packages(sorted(found.names))
+    if drivers["drivers"]:
+        wheels = " or ".join(drivers["wheel_drivers"])
+        lines.append(
+            f"{', '.join(drivers['drivers'])} may compile from source: the builder installs"
+            f" {' '.join(drivers['build'])} and the image {' '.join(drivers['runtime'])}"
+            + (f"; {wheels}, the template's driver, needs neither" if wheels else "")
+        )
+    return [*lines, *_gateway_pin_checks(found, server)]
+
+
+def _settings_checks(dst: str, slug: str, settings_module: str, build_env: dict[str, str]) -> list[str]:
+    """What the project's settings read at import, what twelve_factor.py keeps of them, and the
+    project's data/ folder."""
+    lines = []
+    if needed := [name for name in build_env if name not in TEMPLATE_VARIABLES]:
+        lines.append(
+            f"Your settings read {', '.join(needed)} at import without a default: set them in"
+            " production (the image build's collectstatic gets stand-ins, set in the Dockerfile)"
+        )
+    kept = _assigned_settings(dst, settings_module)
+    if kept:
+        lines.append(f"Kept your {', '.join(kept)} (twelve_factor.py sets the template's where you set none)")
+    if "SESSION_COOKIE_NAME" not in kept:
+        lines.append(
+            "The session cookie is now __Secure-sessionid (was sessionid): signed-in users sign in again"
+            f" once; set SESSION_COOKIE_NAME in {settings_module} to keep yours"
+        )
+    lines.append(
+        f"DJANGO_SETTINGS_MODULE: manage.py and {slug}/wsgi.py leave it to the environment (setdefault),"
+        f" so the image's {slug}.twelve_factor is used"
+    )
+    tracked_data = [name for name in _git(dst, "ls-files", "data").split() if name != f"data/{DATA_KEEP}"]
+    if tracked_data:
+        lines.append(
+            f"data/ holds {len(tracked_data)} committed file{'s' if len(tracked_data) != 1 else ''}, which"
+            " the image leaves out (.dockerignore's /data, the volume's place): move them elsewhere"
+            " (e.g. into an app) if the app reads them"
+        )
+    return lines
+
+
+def adoption_checks(
+    dst: str, slug: str, settings_module: str, server: str, python_version: str, build_env: dict[str, str]
+) -> list[str]:
+    """What the adoption checked in the project and what it did about each, one line each."""
+    return [
+        _python_check(dst, python_version),
+        *_requirements_checks(dst, server),
+        *_settings_checks(dst, slug, settings_module, build_env),
+    ]
+
+
 def adoption_summary(
-    dst: str, slug: str, settings_module: str, database: str, server: str, sqlite: str
+    dst: str,
+    slug: str,
+    settings_module: str,
+    database: str,
+    server: str,
+    sqlite: str,
+    python_version: str = "",
+    build_env: dict[str, str] | None = None,
 ) -> str:
     """What the adoption added, changed and set aside, from git, and what is left to the user."""
     added = sorted(
@@ -266,10 +516,18 @@ def adoption_summary(
         name = gateway.label.partition(" (")[0]
         steps.append(f"{name} serves {slug}.asgi:application, and {slug}/asgi.py is missing: add it")
     steps.append(f"Check: docker build -t {slug} . && docker run ... python manage.py check --deploy")
-    steps.append(
-        "requirements.txt is installed as it is, without hashes: a generated project's lock"
-        " (requirements.in compiled by uv pip compile --generate-hashes) is yours to adopt"
-    )
+    found = facts.project_requirements(dst)
+    if not found.hashed:
+        installed = (
+            "requirements.txt is" if found.files[:1] == [facts.REQUIREMENTS] else "your dependencies are"
+        )
+        steps.append(
+            f"{installed} installed as declared, without hashes: a generated project's lock"
+            " (requirements.in compiled by uv pip compile --generate-hashes) is yours to adopt"
+        )
+    if python_version:
+        checks = adoption_checks(dst, slug, settings_module, server, python_version, build_env or {})
+        lines += ["Checked:", *(f"  {line}" for line in checks)]
     lines += ["Left to you:", *(f"  {step}" for step in steps)]
     return "\n".join(lines)
 
@@ -284,6 +542,15 @@ class AdoptionHelpers(Extension):
             detected_settings_module=detected_settings_module,
             detected_database=detected_database,
             user_requirement_names=user_requirement_names,
+            user_constraint_names=user_constraint_names,
+            requirements_files=requirements_files,
+            requirements_hashed=requirements_hashed,
+            requirements_include_files=requirements_include_files,
+            detected_python_version=detected_python_version,
+            build_environment=build_environment,
+            source_driver_packages=source_driver_packages,
+            builder_copies=builder_copies,
+            requirements_twelve_factor=REQUIREMENTS_FILE,
             adoption_requirements=adoption_requirements,
             docker_files_in=docker_files_in,
             adoption_summary=adoption_summary,

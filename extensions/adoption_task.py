@@ -1,9 +1,10 @@
 """The adoption's one task, run by copier.yml's _tasks after the template's files are rendered
-(`python adoption_task.py finish DESTINATION SQLITE_FILE`): it sets the user's Docker files aside
-for the template's, includes the template's requirements from the user's requirements.txt,
-completes their .gitignore and has .dockerignore exclude what it ignores, and copies a SQLite
-database into data/. Standard library only: any Python runs it. The names below
-are also what adopt.py's summary reports.
+(`python adoption_task.py finish DESTINATION SQLITE_FILE INCLUDE_IN`): it sets the user's Docker
+files aside for the template's, includes the template's requirements from the user's requirements
+files (INCLUDE_IN, comma-separated: requirements.txt, and the requirements.in it is compiled
+from), completes their .gitignore and has .dockerignore exclude what it ignores, and copies a
+SQLite database into data/. Standard library only: any Python runs it. The names below are also
+what adopt.py's summary reports.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ INCLUDE_LINE = f"-r {REQUIREMENTS_FILE}"
 # Where the template's Docker files are rendered during the adoption, before the task moves them.
 STAGING = ".adoption"
 GITIGNORE_LINES = ("/staticfiles/", "/data/*", "!/data/.gitkeep")
+# A project whose data/ holds committed files of its own: only the SQLite copy is ignored there.
+GITIGNORE_LINES_BESIDE_DATA = ("/staticfiles/", "/data/db.sqlite3*")
 SQLITE_DATA = Path("data") / "db.sqlite3"
 # The generated project's check that .dockerignore excludes what .gitignore ignores, and its
 # translation of one into the other (a script of the template, run here by path).
@@ -40,11 +43,15 @@ TRACKED_HEADING = (
 
 
 def _append_missing(path: Path, lines: tuple[str, ...]) -> None:
-    text = path.read_text() if path.exists() else ""
+    """Appends the lines `path` lacks, in its own line endings; the rest stays byte for byte."""
+    data = path.read_bytes() if path.exists() else b""
+    text = data.decode(errors="surrogateescape")
     missing = [line for line in lines if line not in text.splitlines()]
     if missing:
-        separator = "" if not text or text.endswith("\n") else "\n"
-        path.write_text(f"{text}{separator}{chr(10).join(missing)}\n")
+        newline = "\r\n" if "\r\n" in text else "\n"
+        separator = "" if not text or text.endswith("\n") else newline
+        added = f"{separator}{newline.join(missing)}{newline}"
+        path.write_bytes(data + added.encode())
 
 
 def _exclude_what_git_ignores(dst: Path) -> None:
@@ -69,7 +76,15 @@ def _exclude_what_git_ignores(dst: Path) -> None:
     dockerignore.write_text(text)
 
 
-def finish(dst: Path, sqlite: str) -> None:
+def _own_data(dst: Path) -> bool:
+    """Whether git tracks files of the project's own in data/ (the template's .gitkeep aside)."""
+    tracked = subprocess.run(
+        ["git", "ls-files", "data"], cwd=dst, capture_output=True, text=True, check=False
+    ).stdout.split()
+    return any(name != "data/.gitkeep" for name in tracked)
+
+
+def finish(dst: Path, sqlite: str, include_in: list[str]) -> None:
     """After the template's files are rendered: what adoption changes in the user's files."""
     staging = dst / STAGING
     for name, aside in DOCKER_FILES.items():
@@ -78,15 +93,16 @@ def finish(dst: Path, sqlite: str) -> None:
             (staging / name).rename(dst / name)
     if staging.is_dir():
         staging.rmdir()
-    _append_missing(dst / "requirements.txt", (INCLUDE_LINE,))
-    _append_missing(dst / ".gitignore", GITIGNORE_LINES)
+    for name in include_in:
+        _append_missing(dst / name, (INCLUDE_LINE,))
+    _append_missing(dst / ".gitignore", GITIGNORE_LINES_BESIDE_DATA if _own_data(dst) else GITIGNORE_LINES)
     _exclude_what_git_ignores(dst)
     if sqlite and not (dst / SQLITE_DATA).exists():
         shutil.copy2(dst / sqlite, dst / SQLITE_DATA)
 
 
 if __name__ == "__main__":
-    command, destination, sqlite_name = sys.argv[1:]
+    command, destination, sqlite_name, include_in = sys.argv[1:]
     if command != "finish":
         sys.exit(f"adoption_task.py: unknown command {command!r}; the one command is finish")
-    finish(Path(destination), sqlite_name)
+    finish(Path(destination), sqlite_name, [name for name in include_in.split(",") if name])

@@ -104,6 +104,15 @@ class Database:
     # Debian packages needed to compile the driver (builder stage only) and to run it.
     build_packages: tuple[str, ...] = ()
     runtime_packages: tuple[str, ...] = ()
+    # Drivers of this database an adopted project may pin itself that compile against its client
+    # library where no wheel fits the image's Python (psycopg2 always), and the Debian packages
+    # that compiling needs in the builder stage (with its compiler) and running needs in the
+    # image: an adopted image gets them when the project pins one, whatever its database answer.
+    source_drivers: tuple[str, ...] = ()
+    source_build_packages: tuple[str, ...] = ()
+    source_runtime_packages: tuple[str, ...] = ()
+    # The driver the template pins instead, which an adoption's summary suggests.
+    wheel_driver: str = ""
     # Top-level import names the requirements install.
     imports: tuple[str, ...] = ()
     # The class in harness/services.py that runs a real server of this database for the
@@ -198,6 +207,10 @@ DATABASES: dict[str, Database] = {
             data_path="/var/lib/postgresql/data",
         ),
         imports=("psycopg", "psycopg_binary", "psycopg_pool", "typing_extensions"),
+        source_drivers=("psycopg2", "psycopg2-binary", "psycopg-c"),
+        source_build_packages=("libpq-dev",),
+        source_runtime_packages=("libpq5",),
+        wheel_driver="psycopg[binary]",
         test_server="PostgresServer",
         test_server_packages=("postgresql",),
         markers=("psycopg", "postgres"),
@@ -233,6 +246,9 @@ DATABASES: dict[str, Database] = {
         build_packages=("gcc", "libc6-dev", "pkg-config", "default-libmysqlclient-dev"),
         runtime_packages=("libmariadb3",),
         imports=("MySQLdb",),
+        source_drivers=("mysqlclient",),
+        source_build_packages=("pkg-config", "default-libmysqlclient-dev"),
+        source_runtime_packages=("libmariadb3",),
         test_server="MariaDBServer",
         test_server_packages=("mariadb-server",),
         markers=("mysqlclient", "mysql"),

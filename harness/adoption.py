@@ -31,10 +31,16 @@ class Example:
     # The app's own page, what it shows, and a static file of the project's own (None: admin's).
     page_text: str
     static_file: str | None
-    # The gateway `copier update` switches to afterwards.
-    switch_to: str
+    # The gateway `copier update` switches to afterwards (None: not switched, one image less).
+    switch_to: str | None
     # Settings of the developer's own machine, which the example's .gitignore ignores.
     ignored_settings: str
+    # Variables the project's own settings need in production, besides the template's.
+    environment: tuple[tuple[str, str], ...] = ()
+    # The X-Frame-Options header its pages send (the project's own setting, where it has one).
+    x_frame_options: str = "DENY"
+    # The example whose files this one's are written over (its folder holds only what differs).
+    based_on: str | None = None
 
 
 EXAMPLE_PROJECTS = {
@@ -52,13 +58,42 @@ EXAMPLE_PROJECTS = {
             "custom_user", "crm", "crm.settings", "postgresql", "1 member", "accounts/team.css", "uvicorn",
             "crm/local_settings.py",
         ),
+        # split_settings as real projects are: requirements.txt includes requirements/production.txt,
+        # which includes base.txt and pins psycopg2 (source only); wsgi.py names the development
+        # settings, the Dockerfile the production ones, which define django-environ's `env` and
+        # read two variables at import.
+        Example(
+            "nested_requirements", "bookshelf", "bookshelf.settings.production", "postgresql",
+            "The shelf is empty.", "css/shelf.css", None, "bookshelf/settings/local.py",
+            environment=(
+                ("SHELF_SECRET_KEY", "a long shelf secret for the tests 42"),
+                ("SHELF_ADMIN_EMAIL", "admin@shelf.example.com"),
+            ),
+            x_frame_options="SAMEORIGIN",
+            based_on="split_settings",
+        ),
     )
 }  # fmt: skip
 
 
-def user_project(example: Example, destination: Path) -> Path:
-    """A copy of the example as a git repository with one commit, as its user has it."""
-    shutil.copytree(EXAMPLES / example.name, destination)
+def user_project(
+    example: Example, destination: Path, edits: dict[str, str | bytes | None] | None = None
+) -> Path:
+    """A copy of the example as a git repository with one commit, as its user has it; `edits`
+    write files of another shape over it first (path -> content, None: removed)."""
+    if example.based_on:
+        shutil.copytree(EXAMPLES / example.based_on, destination)
+    shutil.copytree(EXAMPLES / example.name, destination, dirs_exist_ok=True)
+    for path, content in (edits or {}).items():
+        target = destination / path
+        if content is None:
+            target.unlink()
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            target.write_bytes(content)
+        else:
+            target.write_text(content)
     new_repository(destination, "The project before adoption")
     if example.database == "sqlite":
         add_existing_sqlite_row(destination)

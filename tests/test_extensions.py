@@ -89,6 +89,28 @@ def test_the_database_detected_is_the_row_of_the_engine_the_settings_name(engine
     assert adopt.detected_database(str(tmp_path), f"{PACKAGE}.settings", "no default") == answer
 
 
+@pytest.mark.parametrize(
+    ("driver", "answer"),
+    [
+        (driver, row.name)
+        for row in variants.DATABASES.values()
+        if not row.file_database
+        for driver in (*row.source_drivers, *row.requirements)
+    ],
+)
+def test_settings_on_database_url_with_a_file_fallback_get_the_database_whose_driver_is_pinned(
+    driver, answer, tmp_path
+):
+    file_row = next(row for row in variants.DATABASES.values() if row.file_database)
+    (tmp_path / PACKAGE).mkdir()
+    (tmp_path / PACKAGE / "settings.py").write_text(
+        f'import dj_database_url\nDATABASES = {{"default": dj_database_url.config(default="")}}\n'
+        f'DATABASES = DATABASES or {{"default": {{"ENGINE": "{file_row.django_engine}"}}}}\n'
+    )
+    (tmp_path / "requirements.txt").write_text(f"Django==5.2.19\n{driver}\n")
+    assert adopt.detected_database(str(tmp_path), f"{PACKAGE}.settings", "no default") == answer
+
+
 def python_files() -> list[Path]:
     scripts = [path for path in SCRIPTS.iterdir() if path.read_bytes().startswith(b"#!/usr/bin/env python")]
     return [*EXTENSIONS.glob("*.py"), *scripts]
