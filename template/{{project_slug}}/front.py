@@ -11,6 +11,7 @@ X-Forwarded-Proto (Proxies), the same way under every gateway.
 """
 
 import ipaddress
+import logging
 
 from django.conf import settings
 from whitenoise import WhiteNoise
@@ -20,6 +21,8 @@ ALIVE = b"ok"
 ALIVE_HEADERS = [("Content-Type", "text/plain"), ("Content-Length", str(len(ALIVE)))]
 # ManifestStaticFilesStorage's names: a 12-digit content hash before the extension.
 HASHED_NAME = r"^.+\.[0-9a-f]{12}\..+$"
+
+logger = logging.getLogger(__name__)
 
 
 def security_headers(headers, path, url):
@@ -64,6 +67,18 @@ class Proxies:
     def __init__(self, allowed):
         self.any = allowed == ["*"]
         self.networks = [] if self.any else [ipaddress.ip_network(item) for item in allowed]
+        self.warned = False
+
+    def dropped(self, peer):
+        """Says once per process that headers were dropped: behind a proxy the variable does not
+        name yet, every request looks like plain HTTP, and SECURE_SSL_REDIRECT redirects forever."""
+        if not self.warned:
+            self.warned = True
+            logger.warning(
+                "X-Forwarded-For/-Proto from %s ignored: FORWARDED_ALLOW_IPS does not name it; "
+                "if it is your proxy or load balancer, add its address or network there",
+                peer,
+            )
 
     def trusts(self, address):
         if self.any:
@@ -92,7 +107,10 @@ class Proxies:
         return scheme if scheme in ("http", "https") else None
 
     def apply_wsgi(self, environ):
-        if not self.trusts(environ.get("REMOTE_ADDR", "")):
+        peer = environ.get("REMOTE_ADDR", "")
+        if not self.trusts(peer):
+            if "HTTP_X_FORWARDED_PROTO" in environ or "HTTP_X_FORWARDED_FOR" in environ:
+                self.dropped(peer)
             if environ.pop("HTTP_X_FORWARDED_PROTO", None) is not None:
                 # uWSGI has already taken the scheme from it: the connection's own, again.
                 environ["wsgi.url_scheme"] = (
@@ -116,6 +134,7 @@ class Proxies:
             return
         peer = scope.get("client")
         if not (peer and self.trusts(peer[0])):
+            self.dropped(peer[0] if peer else "an unknown peer")
             scope["headers"] = [
                 (name, value) for name, value in scope["headers"] if name not in forwarded
             ]
