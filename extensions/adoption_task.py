@@ -54,21 +54,27 @@ def _append_missing(path: Path, lines: tuple[str, ...]) -> None:
         path.write_bytes(data + added.encode())
 
 
-def _exclude_what_git_ignores(dst: Path) -> None:
+def exclude_what_git_ignores(dst: Path) -> None:
     """Append to .dockerignore the user's .gitignore patterns it lacks, then an exception for each
-    file git tracks that a pattern matches (git keeps it, so the image must have it too)."""
-    missing_patterns = runpy.run_path(str(DOCKERIGNORE_CHECK))["missing_patterns"]
+    file git tracks that a pattern matches (git keeps it, so the image must have it too). Run after
+    every copy, recopy and update of an adopted project, as each renders the template's
+    .dockerignore afresh; on one that has them already it changes nothing."""
     dockerignore = dst / ".dockerignore"
     text = dockerignore.read_text() if dockerignore.exists() else ""
-    added = [pattern for _line, pattern in missing_patterns((dst / ".gitignore").read_text(), text)]
+    if DOCKERIGNORE_HEADING in text or TRACKED_HEADING in text:
+        return  # added before, and kept by the update's merge (the pre-commit hook checks it since)
     listed = subprocess.run(
         ["git", "ls-files", "--cached", "--ignored", "--exclude-standard", "-z"],
         cwd=dst,
         capture_output=True,
         text=True,
-        check=True,
-    ).stdout
-    tracked = [f"!{path}" for path in sorted(set(listed.split("\0")) - {""})]
+        check=False,
+    )
+    if listed.returncode:
+        return  # not the project: an update's render of the old version, outside any repository
+    tracked = [f"!{path}" for path in sorted(set(listed.stdout.split("\0")) - {""})]
+    missing_patterns = runpy.run_path(str(DOCKERIGNORE_CHECK))["missing_patterns"]
+    added = [pattern for _line, pattern in missing_patterns((dst / ".gitignore").read_text(), text)]
     if added:
         text += DOCKERIGNORE_HEADING + "\n".join(added) + "\n"
     if tracked:
@@ -96,13 +102,16 @@ def finish(dst: Path, sqlite: str, include_in: list[str]) -> None:
     for name in include_in:
         _append_missing(dst / name, (INCLUDE_LINE,))
     _append_missing(dst / ".gitignore", GITIGNORE_LINES_BESIDE_DATA if _own_data(dst) else GITIGNORE_LINES)
-    _exclude_what_git_ignores(dst)
     if sqlite and not (dst / SQLITE_DATA).exists():
         shutil.copy2(dst / sqlite, dst / SQLITE_DATA)
 
 
 if __name__ == "__main__":
-    command, destination, sqlite_name, include_in = sys.argv[1:]
-    if command != "finish":
-        sys.exit(f"adoption_task.py: unknown command {command!r}; the one command is finish")
-    finish(Path(destination), sqlite_name, [name for name in include_in.split(",") if name])
+    command, destination, *arguments = sys.argv[1:]
+    if command == "finish":
+        sqlite_name, include_in = arguments
+        finish(Path(destination), sqlite_name, [name for name in include_in.split(",") if name])
+    elif command == "exclude-what-git-ignores":
+        exclude_what_git_ignores(Path(destination))
+    else:
+        sys.exit(f"adoption_task.py: unknown command {command!r}; finish or exclude-what-git-ignores")
