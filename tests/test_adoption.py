@@ -262,11 +262,13 @@ def test_adoption_lets_a_file_git_tracks_into_the_image_though_gitignore_matches
     assert lines.index("!bookshelf/ca.pem") > lines.index("**/*.pem")
 
 
+# Only the examples that name a gateway to switch to: each switch builds one more image.
+@pytest.mark.parametrize(
+    "example", [name for name, example in EXAMPLE_PROJECTS.items() if example.switch_to], indirect=True
+)
 def test_update_switches_the_gateway_of_an_adopted_project_and_its_image_serves_the_app(
     served, adopted, example, tmp_path, build, docker_client
 ):
-    if example.switch_to is None:
-        pytest.skip(f"{example.name} is not switched (one image build less)")
     _app, _image, env, volumes = served
     project = tmp_path / example.name
     git(tmp_path, "clone", "--quiet", str(adopted), str(project))
