@@ -37,7 +37,15 @@ DATA_KEEP = ".gitkeep"
 COPIER_YML = Path(__file__).resolve().parent.parent / "copier.yml"
 # The answers copier.yml's file patterns see while a project whose package is PACKAGE is adopted.
 PACKAGE = "adopted_package"
-ADOPTING = {"adopted": True, "adopting": True, "project_slug": PACKAGE, "user_docker_files": []}
+# The answers the template's file names are rendered with to list what an adoption may add: a
+# worker backend with a process, as a later `copier update --data worker=...` may choose one.
+ADOPTING = {
+    "adopted": True,
+    "adopting": True,
+    "project_slug": PACKAGE,
+    "user_docker_files": [],
+    "tasks": next(row for row in variants.WORKERS.values() if row.worker_template),
+}
 
 
 def _adopting(pattern: str) -> str:

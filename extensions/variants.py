@@ -188,6 +188,42 @@ class Server:
         )
 
 
+@dataclass(frozen=True)
+class Worker:
+    """A backend of Django's task API (`@task`, `.enqueue()`): the django-tasks backport on
+    Django 5.2, whose API Django 6 has built in. The user's tasks are the same under every row."""
+
+    name: str
+    label: str
+    requirements: tuple[str, ...]
+    # settings.TASKS's BACKEND, and the apps it needs in INSTALLED_APPS.
+    backend: str
+    apps: tuple[str, ...]
+    # What the README says happens to an enqueued task.
+    runs_tasks: str
+    # The template (under template/) of the project's `manage.py worker` command, which runs the
+    # tasks in a container of its own; "": no worker process, tasks run where they are enqueued.
+    worker_template: str = ""
+    # The template of the settings the backend needs besides TASKS, included after it.
+    settings_template: str = ""
+    # The variable that holds the URL of the backend's own server (read by those settings) and
+    # the compose service of that server (named after the row), with the URL that reaches it.
+    url_variable: str = ""
+    compose: ComposeService | None = None
+    local_url: str = ""
+    # Top-level import names the requirements install, and the words only its projects contain.
+    imports: tuple[str, ...] = ()
+    markers: tuple[str, ...] = ()
+    # The class in harness/services.py that runs its server for the tests, and its Debian packages.
+    test_server: str | None = None
+    test_server_packages: tuple[str, ...] = ()
+
+    @property
+    def command(self) -> str:
+        """The worker container's command, as compose and Kubernetes give it; "" without one."""
+        return "python manage.py worker" if self.worker_template else ""
+
+
 DATABASES: dict[str, Database] = {
     "postgresql": Database(
         name="postgresql",
@@ -343,17 +379,99 @@ SERVERS: dict[str, Server] = {
     ),
 }
 
+# The task API itself: the backport until Django 6, which has it built in; and its backend that
+# runs each task at once, in the process that enqueues it (the projects' own tests run them so).
+TASKS_API = "django-tasks==0.12.0"
+IMMEDIATE_BACKEND = "django_tasks.backends.immediate.ImmediateBackend"
+
+RQ_IMPORTS = (
+    "django_tasks", "django_tasks_rq", "django_rq", "rq", "rq_scheduler", "redis", "croniter", "crontab",
+    "freezegun", "click", "dateutil", "six", "django_stubs_ext", "typing_extensions",
+)  # fmt: skip
+
+WORKERS: dict[str, Worker] = {
+    "none": Worker(
+        name="none",
+        label="None: tasks run when enqueued, in the process that enqueues them",
+        requirements=(TASKS_API,),
+        backend=IMMEDIATE_BACKEND,
+        apps=("django_tasks",),
+        runs_tasks="at once, in the web process that enqueues it, before the response is sent",
+        imports=("django_tasks", "django_stubs_ext", "typing_extensions"),
+    ),
+    "database": Worker(
+        name="database",
+        label="Database: django-tasks-db, a worker process polls the project's database",
+        requirements=(TASKS_API, "django-tasks-db[compat]==0.13.0"),
+        backend="django_tasks_db.DatabaseBackend",
+        apps=("django_tasks", "django_tasks_db"),
+        runs_tasks="in the worker container, which polls the database for it every second",
+        worker_template="_includes/worker_database.py.jinja",
+        imports=("django_tasks", "django_tasks_db", "django_stubs_ext", "typing_extensions"),
+        markers=("django_tasks_db",),
+    ),
+    "redis": Worker(
+        name="redis",
+        label="Redis: django-tasks-rq, a worker process takes tasks from RQ's queues",
+        requirements=(TASKS_API, "django-tasks-rq==0.12.0", "django-rq==4.2.0", "rq==3.0.0", "redis==8.1.0"),
+        backend="django_tasks_rq.RQBackend",
+        apps=("django_tasks", "django_rq", "django_tasks_rq"),
+        runs_tasks="in the worker container, which takes it from Redis as soon as it is enqueued",
+        worker_template="_includes/worker_redis.py.jinja",
+        settings_template="_includes/settings_tasks_redis.py.jinja",
+        url_variable="REDIS_URL",
+        compose=ComposeService(
+            image="redis:8-alpine",
+            environment={},
+            healthcheck="redis-cli ping",
+            data_path="/data",
+        ),
+        local_url="redis://redis:6379/0",
+        imports=RQ_IMPORTS,
+        markers=("django_rq", "redis"),
+        test_server="RedisServer",
+        test_server_packages=("redis-server",),
+    ),
+}
+
 DEFAULT_DATABASE = "postgresql"
 DEFAULT_SERVER = "gunicorn"
+DEFAULT_WORKER = "none"
 
 
-QUESTIONS: dict[str, dict] = {"database": DATABASES, "server": SERVERS}
-DEFAULTS = {"database": DEFAULT_DATABASE, "server": DEFAULT_SERVER}
+QUESTIONS: dict[str, dict] = {"database": DATABASES, "server": SERVERS, "worker": WORKERS}
+DEFAULTS = {"database": DEFAULT_DATABASE, "server": DEFAULT_SERVER, "worker": DEFAULT_WORKER}
 
 
-def requirements(database: str, server: str) -> list[str]:
+def requirements(database: str, server: str, worker: str) -> list[str]:
     """The pinned requirements of one variant, in the order requirements.txt lists them."""
-    return [*COMMON_REQUIREMENTS, *DATABASES[database].requirements, *SERVERS[server].requirements]
+    rows = (DATABASES[database], SERVERS[server], WORKERS[worker])
+    return list(dict.fromkeys([*COMMON_REQUIREMENTS, *(pin for row in rows for pin in row.requirements)]))
+
+
+def lock_name(database: str, server: str, worker: str) -> str:
+    """The file name of a variant's committed lock in extensions/locks/ (scripts/lock-variants)."""
+    return f"{database}-{server}-{worker}.txt"
+
+
+def all_variants() -> list[tuple[str, str, str]]:
+    """Every database x server x worker answer, each of which has a lock."""
+    return [(d, s, w) for d in DATABASES for s in SERVERS for w in WORKERS]
+
+
+def paired_server(database: str, worker: str) -> str:
+    """The server paired_worker() pairs with `database` and `worker`."""
+    return next(server for server in SERVERS if paired_worker(database, server) == worker)
+
+
+def paired_worker(database: str, server: str) -> str:
+    """The worker the tests pair with a database and a server: each worker meets each database
+    once and each server once over the database x server cells (a Latin square), so that every
+    pair of answers is built and served without tripling the cells. The first database and server
+    keep the default worker."""
+    names = list(WORKERS)
+    index = list(DATABASES).index(database) + list(SERVERS).index(server)
+    return names[index % len(names)] if database in DATABASES and server in SERVERS else DEFAULT_WORKER
 
 
 def choices(question: str) -> dict[str, str]:
@@ -364,15 +482,17 @@ def choices(question: str) -> dict[str, str]:
 def reserved_names() -> frozenset[str]:
     """Import names a project slug must not shadow: whatever any variant installs (a project can
     switch to any of them later), what its test tools install, and the fixed layout names."""
-    rows = [*DATABASES.values(), *SERVERS.values()]
+    rows = [*DATABASES.values(), *SERVERS.values(), *WORKERS.values()]
     return frozenset(
         {*COMMON_IMPORTS, *DEV_IMPORTS, *LAYOUT_NAMES, *(name for row in rows for name in row.imports)}
     )
 
 
 def debian_packages(database: str | None = None) -> list[str]:
-    """What a machine needs to run the tests of one database's rows (or all): the headers its
-    driver compiles against on the host, and its test server."""
+    """What a machine needs to run the tests of one database's rows (or all, and every worker
+    backend's): the headers its driver compiles against on the host, and its test server."""
     rows = [DATABASES[database]] if database else DATABASES.values()
     packages = [package for row in rows for package in (*row.build_packages, *row.test_server_packages)]
+    if not database:
+        packages += [package for row in WORKERS.values() for package in row.test_server_packages]
     return list(dict.fromkeys(packages))

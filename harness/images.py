@@ -93,8 +93,9 @@ def build_image(client, context: Path, tag: str, buildargs: dict[str, str] | Non
     return tag
 
 
-# Views for the tests only, added to a copy of a project (with_test_views): one that takes 2 s, and
-# one that answers the client's address and the scheme as Django sees them.
+# Views for the tests only, added to a copy of a project (with_test_views): one that takes 2 s, one
+# that answers the client's address and the scheme as Django sees them, and a task that sleeps,
+# with views that enqueue it (/nap/?seconds=N) and read its result (/nap/ID/).
 TEST_VIEWS = """
 
 def slow(request):
@@ -112,7 +113,38 @@ def client(request):
     return HttpResponse(f"{request.META['REMOTE_ADDR']} {request.scheme}")
 
 
-urlpatterns += [path("slow/", slow), path("client/", client)]
+from django_tasks import task  # noqa: E402
+
+
+@task()
+def nap(seconds):
+    import time
+
+    time.sleep(seconds)
+    return seconds
+
+
+def as_json(result):
+    from django.http import JsonResponse
+
+    value = result.return_value if result.status == "SUCCESSFUL" else None
+    return JsonResponse({"id": str(result.id), "status": result.status, "return_value": value})
+
+
+def enqueue_nap(request):
+    return as_json(nap.enqueue(float(request.GET["seconds"])))
+
+
+def nap_result(request, result_id):
+    return as_json(nap.get_result(result_id))
+
+
+urlpatterns += [
+    path("slow/", slow),
+    path("client/", client),
+    path("nap/", enqueue_nap),
+    path("nap/<str:result_id>/", nap_result),
+]
 """
 
 

@@ -22,7 +22,7 @@ TEMPLATE_PATHS = ("copier.yml", "template", "extensions")
 
 def template_with_row(destination: Path, row: str, variant: str) -> Path:
     """A committed copy of the template in `destination`, with `row` (Python source) appended to
-    its extensions/variants.py and the lock of `variant` ("DATABASE-SERVER") that uses it."""
+    its extensions/variants.py and the lock of `variant` ("DATABASE-SERVER-WORKER") that uses it."""
     for name in TEMPLATE_PATHS:
         source = REPO / name
         if source.is_dir():

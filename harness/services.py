@@ -1,9 +1,9 @@
-"""Throwaway PostgreSQL, MariaDB and S3 (moto) servers for the tests.
+"""Throwaway PostgreSQL, MariaDB, Redis and S3 (moto) servers for the tests.
 
 Every server is a child process listening on 127.0.0.1 only, at a free port,
 and logging into a file in its workdir. These are plain classes:
 tests/conftest.py wraps them in fixtures and calls close(). A database row of
-extensions/variants.py names its class here in `test_server`.
+extensions/variants.py (a database or a worker backend) names its class here in `test_server`.
 """
 
 from __future__ import annotations
@@ -71,6 +71,32 @@ def has_test_server(database: str) -> bool:
 def server_class_for(database: str) -> type[_DatabaseServer]:
     """The class that runs `database`'s test server, as its row names it."""
     return globals()[variants.DATABASES[database].test_server]
+
+
+class StartedOnFirstUse:
+    """The test servers of a table's rows (their `test_server`), each started when a test first
+    asks for it (get(row name)) and shared by the rows that name the same class; close() stops
+    them all."""
+
+    def __init__(self, tmp_path_factory, table: dict):
+        self.tmp_path_factory = tmp_path_factory
+        self.table = table
+        self.started: dict[str, _Server] = {}
+
+    def get(self, name: str) -> _Server:
+        class_name = self.table[name].test_server
+        if class_name not in self.started:
+            server_class = globals()[class_name]
+            if not server_class.available():
+                missing_service(f"no {name} server binaries on this machine")
+            server = server_class(self.tmp_path_factory.mktemp(name))
+            server.start()
+            self.started[class_name] = server
+        return self.started[class_name]
+
+    def close(self) -> None:
+        for server in self.started.values():
+            server.close()
 
 
 def _is_root() -> bool:
@@ -441,6 +467,47 @@ class MariaDBServer(_DatabaseServer):
     def _create_database_statement(self, name: str) -> str:
         quoted = name.replace("`", "``")
         return f"CREATE DATABASE `{quoted}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+
+
+# --- Redis -------------------------------------------------------------------
+
+
+class RedisServer(_Server):
+    """redis-server with nothing saved to disk; each test takes a database number of its own."""
+
+    name = "redis"
+    databases = 16
+
+    def __init__(self, workdir: Path):
+        super().__init__(workdir)
+        self._next_database = 0
+
+    @staticmethod
+    def available() -> bool:
+        return shutil.which("redis-server") is not None
+
+    def _command(self) -> list[str]:
+        return [
+            "redis-server", "--bind", HOST, "--port", str(self.port), "--save", "", "--appendonly", "no",
+            "--dir", str(self.workdir), "--databases", str(self.databases),
+        ]  # fmt: skip
+
+    def _check_ready(self) -> None:
+        with socket.create_connection((HOST, self.port), timeout=2) as connection:
+            connection.sendall(b"PING\r\n")
+            if not connection.recv(64).startswith(b"+PONG"):
+                raise RuntimeError("redis-server did not answer PING")
+
+    def fresh_url(self) -> str:
+        """The URL of a database number no other test of this process is using, emptied."""
+        number = self._next_database % self.databases
+        self._next_database += 1
+        with socket.create_connection((HOST, self.port), timeout=5) as connection:
+            connection.sendall(f"SELECT {number}\r\nFLUSHDB\r\n".encode())
+            answer = b""
+            while answer.count(b"\r\n") < 2:
+                answer += connection.recv(64)
+        return f"redis://{HOST}:{self.port}/{number}"
 
 
 # --- S3 (moto) ---------------------------------------------------------------

@@ -1,8 +1,9 @@
 """Fixtures and hooks only; the code behind them is in harness/.
 
-Any test that takes a `database`, `server` or `python_version` argument runs once per row of
-extensions/variants.py (narrowed by --database / --server / --python-version, and by a test's
-`variants` marker), so a new row is covered without editing a test.
+Any test that takes a `database`, `server`, `worker` or `python_version` argument runs once per
+row of extensions/variants.py (narrowed by --database / --server / --worker / --python-version,
+and by a test's `variants` marker), so a new row is covered without editing a test. A project
+rendered for a database and a server has the worker variants.paired_worker() pairs with them.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from harness.render import render_project
 MATRIX = {
     "database": list(variants.DATABASES),
     "server": list(variants.SERVERS),
+    "worker": list(variants.WORKERS),
     "python_version": list(variants.PYTHON_VERSIONS),
 }
 
@@ -33,6 +35,7 @@ def pytest_addoption(parser):
     group = parser.getgroup("variants")
     group.addoption("--database", choices=MATRIX["database"], help="test only this database")
     group.addoption("--server", choices=MATRIX["server"], help="test only this gateway server")
+    group.addoption("--worker", choices=MATRIX["worker"], help="test only this worker backend")
     group.addoption("--python-version", choices=MATRIX["python_version"], help="render only this Python")
 
 
@@ -43,15 +46,17 @@ def pytest_collection_modifyitems(items):
         fixtures = set(getattr(item, "fixturenames", ()))
         if "docker_client" in fixtures:
             item.add_marker("docker")
-            if fixtures & {"database", "server"}:
+            if fixtures & {"database", "server", "worker"}:
                 item.add_marker("cell")
 
 
 def pytest_generate_tests(metafunc):
     marker = metafunc.definition.get_closest_marker("variants")
     accepts = marker.kwargs if marker else {}
+    # A test that lists its own cells with @pytest.mark.parametrize keeps them.
+    listed = {name for mark in metafunc.definition.iter_markers("parametrize") for name in mark.args[0]}
     for name, values in MATRIX.items():
-        if name not in metafunc.fixturenames:
+        if name not in metafunc.fixturenames or name in listed:
             continue
         chosen = metafunc.config.getoption(name)
         accept = accepts.get(name, lambda _value: True)
@@ -68,10 +73,11 @@ def copier_template_paths():
 
 @pytest.fixture(scope="session")
 def render(copier_template, tmp_path_factory):
-    """render(database=..., server=..., python_version=..., project_name=...) -> project path.
+    """render(database=..., server=..., worker=..., python_version=..., project_name=...) -> path.
 
     Renders the committed copy of the template (pytest-copier's copier_template) with the
-    variant table's defaults for what is not given; the same answers render once per session.
+    variant table's defaults for what is not given (the worker: the one paired with the database
+    and server); the same answers render once per session.
     """
     rendered = {}
 
@@ -82,9 +88,10 @@ def render(copier_template, tmp_path_factory):
             "python_version": variants.DEFAULT_PYTHON_VERSION,
             **answers,
         }
+        answers.setdefault("worker", variants.paired_worker(answers["database"], answers["server"]))
         key = tuple(sorted(answers.items()))
         if key not in rendered:
-            name = "-".join(answers[k] for k in ("database", "server", "python_version"))
+            name = "-".join(answers[k] for k in ("database", "server", "worker", "python_version"))
             rendered[key] = render_project(copier_template, tmp_path_factory.mktemp(f"{name}-"), **answers)
         return rendered[key]
 
@@ -105,8 +112,16 @@ def before_the_first_tag(tmp_path_factory, copier_template) -> History:
 
 @pytest.fixture
 def project(render, database, server):
-    """The project rendered for this test's database and server, at the default Python."""
+    """The project rendered for this test's database and server (and their paired worker), at
+    the default Python."""
     return render(database=database, server=server)
+
+
+@pytest.fixture
+def worker_project(render, database, worker):
+    """The project rendered for this test's database and worker, with the server paired with them:
+    one of the cells `project` renders, so its image is built once for both."""
+    return render(database=database, server=variants.paired_server(database, worker))
 
 
 # --- running the rendered project on this machine ------------------------------------------------
@@ -184,23 +199,19 @@ def build(docker_client, base_image):
 
 
 @pytest.fixture(scope="session")
+def task_servers(tmp_path_factory):
+    """task_servers(worker) -> the test server of that worker backend's row, started on first use."""
+    servers = services.StartedOnFirstUse(tmp_path_factory, variants.WORKERS)
+    yield servers.get
+    servers.close()
+
+
+@pytest.fixture(scope="session")
 def database_servers(tmp_path_factory):
     """database_servers(database) -> that database's test server, started on first use."""
-    started = {}
-
-    def get(database):
-        if database not in started:
-            server_class = services.server_class_for(database)
-            if not server_class.available():
-                services.missing_service(f"no {database} server binaries on this machine")
-            server = server_class(tmp_path_factory.mktemp(database))
-            server.start()
-            started[database] = server
-        return started[database]
-
-    yield get
-    for server in started.values():
-        server.close()
+    servers = services.StartedOnFirstUse(tmp_path_factory, variants.DATABASES)
+    yield servers.get
+    servers.close()
 
 
 @pytest.fixture

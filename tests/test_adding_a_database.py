@@ -34,7 +34,7 @@ DATABASES["postgres16"] = dataclasses.replace(
 @pytest.fixture(scope="module")
 def template_with_a_fourth_database(tmp_path_factory):
     template = tmp_path_factory.mktemp("template-with-postgres16")
-    return template_with_row(template, POSTGRES16_ROW, "postgres16-uvicorn")
+    return template_with_row(template, POSTGRES16_ROW, "postgres16-uvicorn-none")
 
 
 @pytest.fixture(scope="module")

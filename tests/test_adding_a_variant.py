@@ -34,7 +34,7 @@ SERVERS["hypercorn"] = Server(
 @pytest.fixture(scope="module")
 def template_with_a_fourth_gateway(tmp_path_factory):
     return template_with_row(
-        tmp_path_factory.mktemp("template-with-hypercorn"), HYPERCORN_ROW, "sqlite-hypercorn"
+        tmp_path_factory.mktemp("template-with-hypercorn"), HYPERCORN_ROW, "sqlite-hypercorn-none"
     )
 
 

@@ -39,15 +39,20 @@ def user_project(folder: Path, files: dict[str, str]) -> Path:
     return folder
 
 
-def adopt_by_copier(template: Path, project: Path) -> list[str]:
+def adopt_by_copier(template: Path, project: Path, **answers) -> list[str]:
     """`copier copy --trust --defaults --overwrite` into the project; the files it adds."""
-    run_copy(str(template), project, defaults=True, overwrite=True, unsafe=True, quiet=True, vcs_ref="HEAD")
+    options = {"defaults": True, "overwrite": True, "unsafe": True, "quiet": True, "vcs_ref": "HEAD"}
+    run_copy(str(template), project, data=answers, **options)
     return git(project, "ls-files", "--others", "--exclude-standard").split()
 
 
 @pytest.fixture(scope="module")
 def added_to_a_bare_project(copier_template, tmp_path_factory):
-    return adopt_by_copier(copier_template, user_project(tmp_path_factory.mktemp("bare"), USER_PROJECT))
+    """What adopting a bare project adds, with a worker backend that has a process (whose command
+    an adoption may add later, on `copier update --data worker=...`)."""
+    worker = next(name for name, row in variants.WORKERS.items() if row.command)
+    project = user_project(tmp_path_factory.mktemp("bare"), USER_PROJECT)
+    return adopt_by_copier(copier_template, project, worker=worker)
 
 
 def test_template_modules_are_what_an_adoption_adds_to_the_package(added_to_a_bare_project):

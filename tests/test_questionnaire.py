@@ -20,7 +20,7 @@ from harness.terminal import Questionnaire
 
 NAME_PROMPT = "Project name, as people read it"
 SLUG_PROMPT = "Python package of the Django project"
-CHOICE_PROMPTS = ("Database", "Application gateway server", "Python version")
+CHOICE_PROMPTS = ("Database", "Application gateway server", "Background tasks", "Python version")
 
 BAD_SLUGS = {
     "my-app": "not a lowercase Python identifier",

@@ -53,14 +53,15 @@ def test_render_is_ruff_clean(render, database, server, python_version):
     assert fmt.returncode == 0, fmt.stdout + fmt.stderr
 
 
-def test_requirements_name_only_the_chosen_driver_and_gateway(render, database, server, python_version):
+def test_requirements_name_only_the_chosen_driver_gateway_and_tasks(render, database, server, python_version):
     project = render(database=database, server=server, python_version=python_version)
+    worker = variants.paired_worker(database, server)
     pins = [
         line
         for line in (project / "requirements.in").read_text().splitlines()
         if line and not line.startswith("#")
     ]
-    assert sorted(pins) == sorted(variants.requirements(database, server))
+    assert sorted(pins) == sorted(variants.requirements(database, server, worker))
     assert all("==" in pin for pin in pins), "every requirement is pinned"
 
 
@@ -81,7 +82,7 @@ def test_image_facts_follow_the_answers(render, database, server, python_version
             assert (project / other.config_file).exists() == (other.name == server)
 
 
-def test_compose_file_follows_the_database(render, database):
+def test_compose_file_follows_the_database_and_the_worker(render, database):
     project = render(database=database)
     compose = yaml.safe_load((project / "docker-compose.yml").read_text())
     assert "version" not in compose
@@ -89,15 +90,27 @@ def test_compose_file_follows_the_database(render, database):
     assert "links" not in web
     assert web["env_file"] == ".env-local"
     db = variants.DATABASES[database]
-    if db.compose:
-        assert compose["services"]["database_default"]["image"] == db.compose.image
-        assert web["depends_on"] == {"database_default": {"condition": "service_healthy"}}
-        assert compose["services"]["database_default"]["healthcheck"]["test"]
-    else:
-        assert set(compose["services"]) == {"web"}
-        assert "depends_on" not in web
+    tasks = variants.WORKERS[variants.paired_worker(database, variants.DEFAULT_SERVER)]
+    backing = {
+        **({"database_default": db.compose} if db.compose else {}),
+        **({tasks.name: tasks.compose} if tasks.compose else {}),
+    }
+    for name, service in backing.items():
+        assert compose["services"][name]["image"] == service.image
+        assert compose["services"][name]["healthcheck"]["test"]
+    waits_for = {name: {"condition": "service_healthy"} for name in backing}
+    assert web.get("depends_on", {}) == waits_for
+    if tasks.command:
+        worker = compose["services"]["worker"]
+        assert (worker["command"], worker.get("depends_on", {})) == (tasks.command, waits_for)
+        assert {key: worker[key] for key in ("volumes", "env_file", "user")} == {
+            key: web[key] for key in ("volumes", "env_file", "user")
+        }
+    assert set(compose["services"]) == {"web", *(["worker"] if tasks.command else []), *backing}
     env_local = (project / ".env-local").read_text()
     assert f"DATABASE_URL={db.local_database_url}\n" in env_local
+    if tasks.url_variable:
+        assert f"{tasks.url_variable}={tasks.local_url}\n" in env_local
 
 
 def test_compose_file_is_valid_for_docker_compose(render, database, docker_compose):

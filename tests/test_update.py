@@ -255,7 +255,7 @@ EDITS_NEXT_TO_SWITCHED_LINES = {
     ),
     "HEALTHCHECK before CMD, then switch gateway": (
         "Dockerfile",
-        ("--interval=30s --timeout=5s", "--interval=10s --timeout=5s"),
+        ("--interval=10s --timeout=5s", "--interval=15s --timeout=5s"),
         {"server": "gunicorn"},
         {"server": "uwsgi"},
     ),

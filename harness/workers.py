@@ -1,0 +1,61 @@
+"""Running a project's task worker (`manage.py worker`) beside its web container, and following
+the tasks a request enqueues (the test views' /nap/ of harness/images.py) to their end."""
+
+from __future__ import annotations
+
+import time
+
+import requests
+
+from harness.images import App
+
+WORKER_COMMAND = ["python", "manage.py", "worker"]
+# The probes' Host: the domain production_env() gives, over the proxy's https.
+HEADERS = {"Host": "example.com", "X-Forwarded-Proto": "https"}
+
+
+def start_worker(client, image: str, env: dict[str, str], volumes=None, **run_options) -> App:
+    """The image with the worker's command, detached; nothing to wait for (it serves no port)."""
+    return App(client, image, env, volumes, command=WORKER_COMMAND, **run_options).start(wait=False)
+
+
+def enqueue_nap(web: App, seconds: float) -> dict:
+    """Enqueue the test task that sleeps `seconds`, by a request: its result as JSON."""
+    response = requests.get(web.url(f"/nap/?seconds={seconds}"), headers=HEADERS, timeout=10)
+    assert response.status_code == 200, response.text[:2000]
+    return response.json()
+
+
+def nap_result(web: App, result_id: str) -> dict:
+    response = requests.get(web.url(f"/nap/{result_id}/"), headers=HEADERS, timeout=10)
+    assert response.status_code == 200, response.text[:2000]
+    return response.json()
+
+
+def wait_for_status(web: App, result_id: str, status: str, timeout: float, worker: App | None = None) -> dict:
+    """The task's result once it has `status`; fails after `timeout` seconds with the worker's log."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = nap_result(web, result_id)
+        if result["status"] == status:
+            return result
+        time.sleep(0.2)
+    log = worker.logs()[-3000:] if worker else ""
+    raise AssertionError(f"task {result_id} is {result['status']}, not {status}, after {timeout} s\n{log}")
+
+
+def health(app: App) -> str:
+    """Docker's health status of the container: starting, healthy or unhealthy."""
+    app.container.reload()
+    return app.container.attrs["State"]["Health"]["Status"]
+
+
+def wait_for_health(app: App, status: str, timeout: float) -> float:
+    """Seconds until Docker calls the container `status`."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if health(app) == status:
+            return time.monotonic() - started
+        time.sleep(0.5)
+    log = app.container.attrs["State"]["Health"].get("Log", [])[-2:]
+    raise AssertionError(f"the container is {health(app)}, not {status}, after {timeout} s: {log}")
