@@ -106,6 +106,15 @@ def test_pods_meet_the_restricted_pod_security_standard(base):
             assert "memory" in container["resources"]["limits"]
 
 
+def test_no_pod_mounts_a_service_account_token(base, overlay):
+    # The app never calls the Kubernetes API: a token in its file system could serve only an
+    # intruder. Every object that makes pods, the migration Job too.
+    makers = [item for item in [*base, *overlay] if "template" in item.get("spec", {})]
+    assert makers
+    for item in makers:
+        assert pod_spec(item)["automountServiceAccountToken"] is False, item["metadata"]["name"]
+
+
 def test_every_selector_picks_the_web_pods_and_every_object_carries_the_app_label(base, overlay):
     for objects in (base, overlay):
         deployment = only(objects, "Deployment")
