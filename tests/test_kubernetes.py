@@ -43,10 +43,11 @@ def overlay(kubectl, project):
     return kustomize(project / "deploy" / "kubernetes" / "overlays" / "example")
 
 
-def expected_kinds(database: str) -> set[str]:
+def expected_kinds(database: str) -> list[str]:
+    kinds = ["ConfigMap", "Service", "Deployment", "NetworkPolicy", "NetworkPolicy"]
     if variants.DATABASES[database].scales_out:
-        return {"ConfigMap", "Service", "Deployment", "PodDisruptionBudget", "HorizontalPodAutoscaler", "Job"}
-    return {"ConfigMap", "Service", "Deployment", "PersistentVolumeClaim"}
+        return [*kinds, "PodDisruptionBudget", "HorizontalPodAutoscaler", "Job"]
+    return [*kinds, "PersistentVolumeClaim"]
 
 
 def workloads(objects):
@@ -64,7 +65,25 @@ def selector_labels(item) -> dict | None:
     if item["kind"] in {"Deployment", "PodDisruptionBudget"}:
         assert set(item["spec"]["selector"]) == {"matchLabels"}
         return item["spec"]["selector"]["matchLabels"]
+    if item["kind"] == "NetworkPolicy":
+        assert set(item["spec"]["podSelector"]) == {"matchLabels"}
+        return item["spec"]["podSelector"]["matchLabels"]
     return None
+
+
+def admits_nothing(item) -> bool:
+    """A NetworkPolicy that selects pods to let no connection in."""
+    return item["kind"] == "NetworkPolicy" and not item["spec"].get("ingress")
+
+
+def with_a_worker(objects) -> list[dict]:
+    """`objects` and a Deployment of another kind of pod, as a worker added later would be: the
+    web Deployment with its own component label."""
+    worker = copy.deepcopy(only(objects, "Deployment"))
+    worker["metadata"]["name"] = worker["metadata"]["name"].removesuffix("-web") + "-worker"
+    for labels in (worker["spec"]["selector"]["matchLabels"], pod_labels(worker)):
+        labels["app.kubernetes.io/component"] = "worker"
+    return [*objects, worker]
 
 
 def web_container(objects) -> dict:
@@ -74,7 +93,7 @@ def web_container(objects) -> dict:
 
 def test_base_and_overlay_validate_strictly_against_the_kubernetes_schemas(base, overlay, database):
     assert sorted(item["kind"] for item in base) == sorted(expected_kinds(database))
-    assert sorted(item["kind"] for item in overlay) == sorted({*expected_kinds(database), "Ingress"})
+    assert sorted(item["kind"] for item in overlay) == sorted([*expected_kinds(database), "Ingress"])
     for item in [*base, *overlay]:
         for version in KUBERNETES_VERSIONS:
             kubernetes_validate.validate(item, version, strict=True)
@@ -115,10 +134,14 @@ def test_no_pod_mounts_a_service_account_token(base, overlay):
         assert pod_spec(item)["automountServiceAccountToken"] is False, item["metadata"]["name"]
 
 
-def test_every_selector_picks_the_web_pods_and_every_object_carries_the_app_label(base, overlay):
+def test_every_selector_picks_the_web_pods_or_every_pod_of_the_app_and_every_object_carries_its_label(
+    base, overlay
+):
     for objects in (base, overlay):
         deployment = only(objects, "Deployment")
         app = deployment["metadata"]["labels"]["app.kubernetes.io/name"]
+        # The pods, and those of a worker added later (its Deployment with its own component).
+        pods = workloads(with_a_worker(objects))
         for item in objects:
             assert item["metadata"]["labels"]["app.kubernetes.io/name"] == app, item["metadata"]["name"]
             assert item["metadata"]["name"].startswith(f"{app}-")
@@ -126,17 +149,31 @@ def test_every_selector_picks_the_web_pods_and_every_object_carries_the_app_labe
             if selector is None:
                 continue
             assert selector["app.kubernetes.io/name"] == app
-            # The Deployment's own pods, the Service's and the disruption budget's: the web pods,
-            # never the migration Job's (the Service would send it traffic).
-            picked = [
-                workload["metadata"]["name"]
-                for workload in workloads(objects)
-                if selector.items() <= pod_labels(workload).items()
-            ]
-            assert picked == [deployment["metadata"]["name"]], item["kind"]
+            picked = [pod["metadata"]["name"] for pod in pods if selector.items() <= pod_labels(pod).items()]
+            if admits_nothing(item):
+                # The policy that shuts every pod of the app, the migration Job's and a worker's
+                # too, to all but what another policy admits.
+                assert picked == [pod["metadata"]["name"] for pod in pods], item["metadata"]["name"]
+            else:
+                # The Deployment's own pods, the Service's, the disruption budget's and those the
+                # web port is open to: the web pods, never the migration Job's or a worker's.
+                assert picked == [deployment["metadata"]["name"]], item["kind"]
         for job in (item for item in objects if item["kind"] == "Job"):
             assert "selector" not in job["spec"], "Kubernetes makes a Job's selector"
             assert pod_labels(job)["app.kubernetes.io/name"] == app
+
+
+def test_only_the_web_port_takes_connections_and_outgoing_ones_stay_open(base, overlay):
+    for objects in (base, overlay):
+        policies = [item for item in objects if item["kind"] == "NetworkPolicy"]
+        # Egress is not restricted: DNS, the database and S3 may be anywhere (networkpolicy-no-ingress.yaml).
+        assert all(policy["spec"]["policyTypes"] == ["Ingress"] for policy in policies)
+        rules = [rule for policy in policies for rule in policy["spec"].get("ingress", [])]
+        # One rule (in the policy of the web pods, as the selector test shows): the web
+        # container's port, from anywhere the ingress controller may be.
+        assert rules == [{"ports": [{"port": "http"}]}]
+        assert [port["name"] for port in web_container(objects)["ports"]] == ["http"]
+        assert [policy for policy in policies if admits_nothing(policy)], "every other pod shut"
 
 
 def test_migrate_container_is_the_same_in_the_job_and_the_init_container(kubectl, render, server):
