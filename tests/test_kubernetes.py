@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import copy
 import re
+from pathlib import Path
 
 import kubernetes_validate
 import pytest
 import requests
+import yaml
 
 from extensions import variants
 from harness.environments import production_env
 from harness.images import App, run_once
-from harness.kubernetes import KUBECTL, kustomize, migrating_container, only, pod_spec
+from harness.kubernetes import KUBECTL, checkov, kustomize, migrating_container, only, pod_spec
 from harness.services import missing_service
 
 # The oldest Kubernetes the generated README names (the preStop `sleep` action is on by default
@@ -43,10 +45,11 @@ def overlay(kubectl, project):
     return kustomize(project / "deploy" / "kubernetes" / "overlays" / "example")
 
 
-def expected_kinds(database: str) -> set[str]:
+def expected_kinds(database: str) -> list[str]:
+    kinds = ["ConfigMap", "Service", "Deployment", "NetworkPolicy", "NetworkPolicy"]
     if variants.DATABASES[database].scales_out:
-        return {"ConfigMap", "Service", "Deployment", "PodDisruptionBudget", "HorizontalPodAutoscaler", "Job"}
-    return {"ConfigMap", "Service", "Deployment", "PersistentVolumeClaim"}
+        return [*kinds, "PodDisruptionBudget", "HorizontalPodAutoscaler", "Job"]
+    return [*kinds, "PersistentVolumeClaim"]
 
 
 def workloads(objects):
@@ -64,7 +67,25 @@ def selector_labels(item) -> dict | None:
     if item["kind"] in {"Deployment", "PodDisruptionBudget"}:
         assert set(item["spec"]["selector"]) == {"matchLabels"}
         return item["spec"]["selector"]["matchLabels"]
+    if item["kind"] == "NetworkPolicy":
+        assert set(item["spec"]["podSelector"]) == {"matchLabels"}
+        return item["spec"]["podSelector"]["matchLabels"]
     return None
+
+
+def admits_nothing(item) -> bool:
+    """A NetworkPolicy that selects pods to let no connection in."""
+    return item["kind"] == "NetworkPolicy" and not item["spec"].get("ingress")
+
+
+def with_a_worker(objects) -> list[dict]:
+    """`objects` and a Deployment of another kind of pod, as a worker added later would be: the
+    web Deployment with its own component label."""
+    worker = copy.deepcopy(only(objects, "Deployment"))
+    worker["metadata"]["name"] = worker["metadata"]["name"].removesuffix("-web") + "-worker"
+    for labels in (worker["spec"]["selector"]["matchLabels"], pod_labels(worker)):
+        labels["app.kubernetes.io/component"] = "worker"
+    return [*objects, worker]
 
 
 def web_container(objects) -> dict:
@@ -74,7 +95,7 @@ def web_container(objects) -> dict:
 
 def test_base_and_overlay_validate_strictly_against_the_kubernetes_schemas(base, overlay, database):
     assert sorted(item["kind"] for item in base) == sorted(expected_kinds(database))
-    assert sorted(item["kind"] for item in overlay) == sorted({*expected_kinds(database), "Ingress"})
+    assert sorted(item["kind"] for item in overlay) == sorted([*expected_kinds(database), "Ingress"])
     for item in [*base, *overlay]:
         for version in KUBERNETES_VERSIONS:
             kubernetes_validate.validate(item, version, strict=True)
@@ -106,10 +127,23 @@ def test_pods_meet_the_restricted_pod_security_standard(base):
             assert "memory" in container["resources"]["limits"]
 
 
-def test_every_selector_picks_the_web_pods_and_every_object_carries_the_app_label(base, overlay):
+def test_no_pod_mounts_a_service_account_token(base, overlay):
+    # The app never calls the Kubernetes API: a token in its file system could serve only an
+    # intruder. Every object that makes pods, the migration Job too.
+    makers = [item for item in [*base, *overlay] if "template" in item.get("spec", {})]
+    assert makers
+    for item in makers:
+        assert pod_spec(item)["automountServiceAccountToken"] is False, item["metadata"]["name"]
+
+
+def test_every_selector_picks_the_web_pods_or_every_pod_of_the_app_and_every_object_carries_its_label(
+    base, overlay
+):
     for objects in (base, overlay):
         deployment = only(objects, "Deployment")
         app = deployment["metadata"]["labels"]["app.kubernetes.io/name"]
+        # The pods, and those of a worker added later (its Deployment with its own component).
+        pods = workloads(with_a_worker(objects))
         for item in objects:
             assert item["metadata"]["labels"]["app.kubernetes.io/name"] == app, item["metadata"]["name"]
             assert item["metadata"]["name"].startswith(f"{app}-")
@@ -117,17 +151,31 @@ def test_every_selector_picks_the_web_pods_and_every_object_carries_the_app_labe
             if selector is None:
                 continue
             assert selector["app.kubernetes.io/name"] == app
-            # The Deployment's own pods, the Service's and the disruption budget's: the web pods,
-            # never the migration Job's (the Service would send it traffic).
-            picked = [
-                workload["metadata"]["name"]
-                for workload in workloads(objects)
-                if selector.items() <= pod_labels(workload).items()
-            ]
-            assert picked == [deployment["metadata"]["name"]], item["kind"]
+            picked = [pod["metadata"]["name"] for pod in pods if selector.items() <= pod_labels(pod).items()]
+            if admits_nothing(item):
+                # The policy that shuts every pod of the app, the migration Job's and a worker's
+                # too, to all but what another policy admits.
+                assert picked == [pod["metadata"]["name"] for pod in pods], item["metadata"]["name"]
+            else:
+                # The Deployment's own pods, the Service's, the disruption budget's and those the
+                # web port is open to: the web pods, never the migration Job's or a worker's.
+                assert picked == [deployment["metadata"]["name"]], item["kind"]
         for job in (item for item in objects if item["kind"] == "Job"):
             assert "selector" not in job["spec"], "Kubernetes makes a Job's selector"
             assert pod_labels(job)["app.kubernetes.io/name"] == app
+
+
+def test_only_the_web_port_takes_connections_and_outgoing_ones_stay_open(base, overlay):
+    for objects in (base, overlay):
+        policies = [item for item in objects if item["kind"] == "NetworkPolicy"]
+        # Egress is not restricted: DNS, the database and S3 may be anywhere (networkpolicy-no-ingress.yaml).
+        assert all(policy["spec"]["policyTypes"] == ["Ingress"] for policy in policies)
+        rules = [rule for policy in policies for rule in policy["spec"].get("ingress", [])]
+        # One rule (in the policy of the web pods, as the selector test shows): the web
+        # container's port, from anywhere the ingress controller may be.
+        assert rules == [{"ports": [{"port": "http"}]}]
+        assert [port["name"] for port in web_container(objects)["ports"]] == ["http"]
+        assert [policy for policy in policies if admits_nothing(policy)], "every other pod shut"
 
 
 def test_migrate_container_is_the_same_in_the_job_and_the_init_container(kubectl, render, server):
@@ -169,10 +217,14 @@ def test_replicas_and_storage_follow_the_database(base, database):
             assert {"name": volume["name"], "mountPath": "/data"} in container["volumeMounts"]
 
 
-def test_overlay_sets_image_and_host_and_the_readme_creates_the_secret(project, base, overlay):
+def test_overlay_sets_the_image_by_digest_and_the_host_and_the_readme_creates_the_secret(
+    project, base, overlay
+):
     assert not [item for item in overlay if item["kind"] == "Secret"], "no secret in the repository"
     container = web_container(overlay)
-    assert container["image"].startswith("registry.example.com/")
+    # By digest: the nodes run the image that was pushed, whatever the tag names later.
+    assert re.fullmatch(r"registry\.example\.com/[\w.-]+:[\w.-]+@sha256:[0-9a-f]{64}", container["image"])
+    assert migrating_container(overlay)[1]["image"] == container["image"]
     config_name = next(ref["configMapRef"]["name"] for ref in container["envFrom"] if "configMapRef" in ref)
     config = next(item for item in overlay if item["metadata"]["name"] == config_name)
     host = only(overlay, "Ingress")["spec"]["rules"][0]["host"]
@@ -197,6 +249,36 @@ def test_grace_period_outlasts_the_prestop_wait_and_the_gateway_shutdown(project
     # The gateway really is told that timeout, by its config file or its command line.
     told = (project / (gateway.config_file or "Dockerfile")).read_text()
     assert re.search(rf"(timeout|mercy)[\w-]*\W+{gateway.shutdown_timeout}\b", told)
+
+
+def test_checkov_fails_no_check_in_any_cells_base_or_overlay(kubectl, render, tmp_path):
+    # What `kubectl apply -k` would send, for every database and server, in one checkov run (its
+    # start is slow). Its findings that are choices are skipped by annotations, which kustomize
+    # keeps (it drops comments), each with its reason. CKV2_K8S_6, a network policy for every pod,
+    # matches policies to pods across all the files: the selector test checks each cell's.
+    files = set()
+    for database in variants.DATABASES:
+        for server in variants.SERVERS:
+            kubernetes = render(database=database, server=server) / "deploy" / "kubernetes"
+            folders = {"base": kubernetes / "base", "overlay": kubernetes / "overlays" / "example"}
+            for name, folder in folders.items():
+                file = tmp_path / f"{database}-{server}-{name}.yaml"
+                file.write_text(yaml.safe_dump_all(kustomize(folder)))
+                files.add(file.name)
+    report = checkov(tmp_path)
+    results = report["results"]
+    assert {Path(check["file_path"]).name for check in results["passed_checks"]} == files
+    assert report["summary"]["parsing_errors"] == 0
+    failed = sorted(
+        f"{Path(check['file_path']).name}: {check['check_id']} {check['check_name']} ({check['resource']})"
+        for check in results["failed_checks"]
+    )
+    assert not failed, "checkov's findings:\n" + "\n".join(failed)
+    # Every skip gives its reason (checkov's stand-in for one without: "No comment provided").
+    skipped = {
+        (check["check_id"], check["check_result"]["suppress_comment"]) for check in results["skipped_checks"]
+    }
+    assert "No comment provided" not in {reason for _, reason in skipped}, skipped
 
 
 def test_image_runs_read_only_as_the_manifests_say(
