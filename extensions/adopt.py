@@ -22,6 +22,7 @@ from pathlib import Path
 import jinja2
 import yaml
 from jinja2.ext import Extension
+from packaging.version import Version  # Copier's own dependency
 from pathspec import GitIgnoreSpec  # Copier's own dependency
 
 load = runpy.run_path(str(Path(__file__).with_name("loading.py")))["load"]
@@ -369,17 +370,26 @@ def _python_check(dst: str, python_version: str) -> str:
 
 
 def _gateway_pin_checks(found, server: str) -> list[str]:
-    """The gateway server's packages the project pins at another version than the one the image's
-    command line is written for (the row's pin): the project's pin wins, so it must change."""
+    """The gateway server's packages the project pins at a version the image's command line and
+    config file may not start (the row's pin, or from its oldest_release on): the project's pin
+    wins, so it must change."""
+    gateway = variants.SERVERS[server]
     lines = []
-    for requirement in variants.SERVERS[server].requirements:
+    for requirement in gateway.requirements:
         name = requirement_name(requirement)
         where = found.lines.get(name, "")
-        if where and where.rpartition(": ")[2].replace(" ", "").lower() != requirement.lower():
-            lines.append(
-                f"{where} wins over the template's {requirement}, for which the image's command is"
-                f" written (older releases may refuse its options): change it to {requirement}"
-            )
+        pinned = where.rpartition(": ")[2].replace(" ", "").lower()
+        if not where or pinned == requirement.lower():
+            continue
+        oldest = gateway.oldest_release if requirement == gateway.requirements[0] else ""
+        version = pinned.partition("==")[2]
+        if oldest and re.fullmatch(r"\d+(\.\d+)*", version) and Version(version) >= Version(oldest):
+            continue
+        starts = f"it starts {name} {oldest} or newer" if oldest else "older releases may refuse its options"
+        lines.append(
+            f"{where} wins over the template's {requirement}, for which the image's command is"
+            f" written ({starts}): change it to {requirement}"
+        )
     return lines
 
 

@@ -59,7 +59,8 @@ EXAMPLE_PROJECTS = {
             "crm/local_settings.py",
         ),
         # split_settings as real projects are: requirements.txt includes requirements/production.txt,
-        # which includes base.txt and pins psycopg2 (source only); wsgi.py names the development
+        # which includes base.txt and pins psycopg2 (source only) and a gunicorn older than the
+        # template's (23, before the control socket's options); wsgi.py names the development
         # settings, the Dockerfile the production ones, which define django-environ's `env` and
         # read two variables at import.
         Example(

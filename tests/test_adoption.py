@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from extensions import variants
-from extensions.adopt import DOCKER_FILES, REQUIREMENTS_FILE
+from extensions.adopt import DOCKER_FILES, REQUIREMENTS_FILE, facts, requirement_name
 from harness.adoption import (
     EXAMPLE_PROJECTS,
     EXAMPLES,
@@ -239,6 +239,16 @@ def test_adopted_image_serves_the_apps_page_probes_admin_and_hashed_static(serve
     static = client.get(hashed.group(1))
     assert static.status_code == 200
     assert "immutable" in static.headers["Cache-Control"]
+
+
+def test_adopted_image_serves_with_the_gateway_release_the_project_pins(served, adopted):
+    app, _image, _env, _volumes = served
+    gateway = variants.SERVERS[answers_of(adopted)["server"]].requirements[0]
+    name = requirement_name(gateway)
+    # The project's own pin where it has one (nested_requirements: gunicorn 23), else the template's.
+    pinned = facts.project_requirements(str(adopted)).lines[name].rpartition(": ")[2]
+    installed = app.exec("python", "-c", f"from importlib.metadata import version; print(version({name!r}))")
+    assert f"{name}=={installed.strip()}" == pinned.lower()
 
 
 def test_adopted_image_leaves_out_the_files_git_ignores_and_keeps_the_apps_own(served, example):
@@ -472,8 +482,12 @@ def test_nested_requirements_are_copied_into_the_builder_and_their_pins_win(copi
         "requirements.txt and the 2 files it includes (requirements/base.txt, constraints.txt)"
         in adoption.output
     )
-    # The image's command is the row's, written for its pin: an older pin of the project's is named.
-    said = f"requirements/base.txt line 3: {older_gateway} wins over the template's {gateway}"
+    # The image's command starts the row's oldest_release on: an older pin of the project's is named.
+    oldest = variants.SERVERS[variants.DEFAULT_SERVER].oldest_release
+    said = (
+        f"requirements/base.txt line 3: {older_gateway} wins over the template's {gateway}, for which the"
+        f" image's command is written (it starts {older_gateway.partition('==')[0]} {oldest} or newer)"
+    )
     assert said in adoption.output
 
 
@@ -619,6 +633,8 @@ def test_the_nested_requirements_example_gets_the_builds_it_needs_and_keeps_its_
         "Kept your SESSION_COOKIE_NAME, X_FRAME_OPTIONS",
     ):
         assert said in adoption.output
+    # Its gunicorn 23 starts with the image's command: not named.
+    assert "gunicorn==23.0.0 wins" not in adoption.output
 
 
 def test_committed_files_in_data_are_named_in_the_summary(copier_template, tmp_path):

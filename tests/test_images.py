@@ -124,6 +124,17 @@ def test_gateway_runs_as_non_root(app):
     assert uids.group(2) != "0"
 
 
+def test_gateway_opens_no_control_socket(docker_client, image, cell_env, data_volumes, migrated):
+    # gunicorn (from 25.1) opens one for gunicornc unless its config file says not to, right in
+    # $XDG_RUNTIME_DIR where that is a folder it may write to: this run gives it one.
+    app = App(docker_client, image, {**cell_env, "XDG_RUNTIME_DIR": "/tmp"}, data_volumes)
+    try:
+        app.start()
+        assert app.exec("find", "/tmp", "-maxdepth", "1", "-type", "s") == ""
+    finally:
+        app.remove()
+
+
 def test_healthy_run_logs_no_problem_and_docker_stop_exits_zero_within_seconds(app):
     client = ProxiedClient(app)
     assert client.get("/readyz").status_code == 200
