@@ -55,10 +55,11 @@ def _append_missing(path: Path, lines: tuple[str, ...]) -> None:
 
 
 def exclude_what_git_ignores(dst: Path) -> None:
-    """Append to .dockerignore the user's .gitignore patterns it lacks, then an exception for each
-    file git tracks that a pattern matches (git keeps it, so the image must have it too). Run after
-    every copy, recopy and update of an adopted project, as each renders the template's
-    .dockerignore afresh; on one that has them already it changes nothing."""
+    """Append to .dockerignore the patterns of the user's .gitignore files (the root's, then those
+    in subfolders) it lacks, then an exception for each file git tracks that a pattern matches
+    (git keeps it, so the image must have it too). Run after every copy, recopy and update of an
+    adopted project, as each renders the template's .dockerignore afresh; on one that has them
+    already it changes nothing."""
     dockerignore = dst / ".dockerignore"
     text = dockerignore.read_text() if dockerignore.exists() else ""
     if DOCKERIGNORE_HEADING in text or TRACKED_HEADING in text:
@@ -74,7 +75,7 @@ def exclude_what_git_ignores(dst: Path) -> None:
         return  # not the project: an update's render of the old version, outside any repository
     tracked = [f"!{path}" for path in sorted(set(listed.stdout.split("\0")) - {""})]
     missing_patterns = runpy.run_path(str(DOCKERIGNORE_CHECK))["missing_patterns"]
-    added = [pattern for _line, pattern in missing_patterns((dst / ".gitignore").read_text(), text)]
+    added = [pattern for _file, _line, pattern in missing_patterns(dst, text)]
     if added:
         text += DOCKERIGNORE_HEADING + "\n".join(added) + "\n"
     if tracked:

@@ -163,6 +163,11 @@ def test_adoption_refuses_a_project_it_would_overwrite_with_its_reason(
 # --- the adopted project's image --------------------------------------------------------------------
 
 
+def ignored_files(example: Example) -> tuple[str, ...]:
+    """What the developer keeps beside the example's code and its .gitignore files ignore."""
+    return (*IGNORED_SECRETS, example.ignored_settings, *example.ignored_in_subfolders)
+
+
 @pytest.fixture(scope="module")
 def served(adopted, example, build, docker_client, database_servers, s3_server, tmp_path_factory):
     """The adopted example's image, migrated, with a superuser, serving; and the environment."""
@@ -186,7 +191,7 @@ def served(adopted, example, build, docker_client, database_servers, s3_server, 
         **dict(example.environment),
     )
     # What the developer keeps beside the code and git ignores, there when the image is built.
-    plant_ignored_files(adopted, (*IGNORED_SECRETS, example.ignored_settings))
+    plant_ignored_files(adopted, ignored_files(example))
     image = build(adopted)
     for command in (["migrate", "--noinput"], ["createsuperuser", "--noinput"]):
         status, output = run_once(
@@ -253,7 +258,7 @@ def test_adopted_image_serves_with_the_gateway_release_the_project_pins(served, 
 
 def test_adopted_image_leaves_out_the_files_git_ignores_and_keeps_the_apps_own(served, example):
     app, _image, _env, _volumes = served
-    ignored = (*IGNORED_SECRETS, example.ignored_settings)
+    ignored = ignored_files(example)
     own = ("manage.py", example.settings_module.replace(".", "/") + ".py", "requirements.txt")
     assert app.exec(*in_app_command(ignored + own)).split() == list(own)
 
