@@ -452,8 +452,8 @@ def _settings_checks(dst: str, slug: str, settings_module: str, build_env: dict[
     if tracked_data:
         lines.append(
             f"data/ holds {len(tracked_data)} committed file{'s' if len(tracked_data) != 1 else ''}, which"
-            " the image leaves out (.dockerignore's /data, the volume's place): move them elsewhere"
-            " (e.g. into an app) if the app reads them"
+            " the image has (in /app/data): .gitignore and .dockerignore leave out only the local SQLite"
+            " database and media uploads there (data/db.sqlite3*, data/media/)"
         )
     return lines
 

@@ -27,8 +27,10 @@ INCLUDE_LINE = f"-r {REQUIREMENTS_FILE}"
 # Where the template's Docker files are rendered during the adoption, before the task moves them.
 STAGING = ".adoption"
 GITIGNORE_LINES = ("/staticfiles/", "/data/*", "!/data/.gitkeep")
-# A project whose data/ holds committed files of its own: only the SQLite copy is ignored there.
-GITIGNORE_LINES_BESIDE_DATA = ("/staticfiles/", "/data/db.sqlite3*")
+# A project whose data/ holds committed files of its own: only the SQLite copy and local media
+# uploads are ignored there (and left out of the image, which has the rest: .dockerignore's
+# patterns follow .gitignore's).
+GITIGNORE_LINES_BESIDE_DATA = ("/staticfiles/", "/data/db.sqlite3*", "/data/media/")
 SQLITE_DATA = Path("data") / "db.sqlite3"
 # The generated project's check that .dockerignore excludes what .gitignore ignores, and its
 # translation of one into the other (a script of the template, run here by path).

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from extensions import variants
-from extensions.adopt import DOCKER_FILES, REQUIREMENTS_FILE, facts, requirement_name
+from extensions.adopt import DOCKER_FILES, REQUIREMENTS_FILE, SQLITE_DATA, facts, requirement_name
 from harness.adoption import (
     EXAMPLE_PROJECTS,
     EXAMPLES,
@@ -27,7 +27,7 @@ from harness.adoption import (
 )
 from harness.environments import production_env
 from harness.git import commit_all, git
-from harness.ignored import IGNORED_SECRETS, in_app_command, plant_ignored_files
+from harness.ignored import IGNORED_SECRETS, LOCAL_DATA, in_app_command, plant_ignored_files
 from harness.images import App, ProxiedClient, run_once
 from harness.releases import takes_the_first_tag_changing_only_its_answers
 from harness.render import copier_cli, copier_update
@@ -165,7 +165,7 @@ def test_adoption_refuses_a_project_it_would_overwrite_with_its_reason(
 
 def ignored_files(example: Example) -> tuple[str, ...]:
     """What the developer keeps beside the example's code and its .gitignore files ignore."""
-    return (*IGNORED_SECRETS, example.ignored_settings, *example.ignored_in_subfolders)
+    return (*IGNORED_SECRETS, *LOCAL_DATA, example.ignored_settings, *example.ignored_in_subfolders)
 
 
 @pytest.fixture(scope="module")
@@ -256,10 +256,16 @@ def test_adopted_image_serves_with_the_gateway_release_the_project_pins(served, 
     assert f"{name}=={installed.strip()}" == pinned.lower()
 
 
-def test_adopted_image_leaves_out_the_files_git_ignores_and_keeps_the_apps_own(served, example):
+def test_adopted_image_leaves_out_the_files_git_ignores_and_keeps_the_apps_own(served, example, adopted):
     app, _image, _env, _volumes = served
-    ignored = ignored_files(example)
-    own = ("manage.py", example.settings_module.replace(".", "/") + ".py", "requirements.txt")
+    # The SQLite database the adoption copied into data/ (sqlite_startproject), not planted.
+    ignored = (*ignored_files(example), str(SQLITE_DATA))
+    own = (
+        "manage.py",
+        example.settings_module.replace(".", "/") + ".py",
+        "requirements.txt",
+        *git(adopted, "ls-files", "data").split(),  # committed files in data/ (sqlite_startproject's)
+    )
     assert app.exec(*in_app_command(ignored + own)).split() == list(own)
 
 
@@ -642,10 +648,14 @@ def test_the_nested_requirements_example_gets_the_builds_it_needs_and_keeps_its_
     assert "gunicorn==23.0.0 wins" not in adoption.output
 
 
-def test_committed_files_in_data_are_named_in_the_summary(copier_template, tmp_path):
+def test_committed_files_in_data_reach_the_image_and_the_summary_says_so(copier_template, tmp_path):
+    # sqlite_startproject's image proves it (its committed data/topics.csv, and not its database).
     adoption = adopted_shape(copier_template, tmp_path, {"data/prices.csv": "loaf,2.50\n"})
     assert adoption.returncode == 0, adoption.output
-    assert "data/ holds 1 committed file, which the image leaves out" in adoption.output
+    assert "data/ holds 1 committed file, which the image has (in /app/data)" in adoption.output
     gitignore = (adoption.project / ".gitignore").read_text().splitlines()
     assert "/data/*" not in gitignore, "new files beside the committed ones are not ignored"
-    assert "/data/db.sqlite3*" in gitignore
+    assert {"/data/db.sqlite3*", "/data/media/"} <= set(gitignore)
+    dockerignore = (adoption.project / ".dockerignore").read_text().splitlines()
+    assert not {"data/*", "/data"} & set(dockerignore)
+    assert {"data/db.sqlite3*", "data/media"} <= set(dockerignore)

@@ -13,7 +13,7 @@ import yaml
 
 from harness.environments import production_env
 from harness.git import git
-from harness.ignored import IGNORED_SECRETS, in_app_command, plant_ignored_files
+from harness.ignored import IGNORED_SECRETS, LOCAL_DATA, in_app_command, plant_ignored_files
 from harness.images import App, ProxiedClient, run_once
 from harness.project import SAVE_AND_READ_MEDIA
 from harness.services import has_test_server
@@ -110,10 +110,11 @@ def test_image_leaves_out_the_files_git_ignores_and_keeps_the_apps_own(
 ):
     planted = shutil.copytree(project, tmp_path / "planted")
     git(planted, "init", "--quiet")
-    plant_ignored_files(planted, IGNORED_SECRETS)
+    plant_ignored_files(planted, (*IGNORED_SECRETS, *LOCAL_DATA))
     slug = yaml.safe_load((planted / ".copier-answers.yml").read_text())["project_slug"]
     own = ("manage.py", f"{slug}/settings.py", f"{slug}/wsgi.py", "requirements.txt")
-    status, output = run_once(docker_client, build(planted), in_app_command(IGNORED_SECRETS + own), {})
+    checked = (*IGNORED_SECRETS, *LOCAL_DATA, *own)
+    status, output = run_once(docker_client, build(planted), in_app_command(checked), {})
     assert status == 0, output
     assert output.split() == list(own)
 
