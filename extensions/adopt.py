@@ -458,6 +458,21 @@ def _settings_checks(dst: str, slug: str, settings_module: str, build_env: dict[
     return lines
 
 
+def _pre_commit_checks(dst: str) -> list[str]:
+    """Whether the project's own .pre-commit-config.yaml runs the template's dockerignore hook
+    (the adoption adds it where it can), or the lines to add."""
+    config, hook = task.PRE_COMMIT_CONFIG, task.DOCKERIGNORE_HOOK
+    if not _git(dst, "ls-files", config).strip():
+        return []  # none of the project's own: the template's has the hook
+    if task.has_dockerignore_hook((Path(dst) / config).read_text(errors="replace")):
+        return [f"Your {config} runs the template's {hook} hook (scripts/check-dockerignore)"]
+    add = (
+        f"Your {config} has no block-style repos: list the adoption can add to: add the template's"
+        f" {hook} hook to its repos yourself, at their indentation:"
+    )
+    return [f"{add}\n{task.dockerignore_hook_repo('    ').rstrip()}"]
+
+
 def adoption_checks(
     dst: str, slug: str, settings_module: str, server: str, python_version: str, build_env: dict[str, str]
 ) -> list[str]:
@@ -466,6 +481,7 @@ def adoption_checks(
         _python_check(dst, python_version),
         *_requirements_checks(dst, server),
         *_settings_checks(dst, slug, settings_module, build_env),
+        *_pre_commit_checks(dst),
     ]
 
 
@@ -483,9 +499,10 @@ def adoption_summary(
     added = sorted(
         line[3:] for line in _git(dst, "status", "--porcelain", "-uall").splitlines() if line.startswith("??")
     )
-    changed = []
+    changed, changed_paths = [], []
     for line in _git(dst, "diff", "--numstat").splitlines():
         plus, minus, path = line.split("\t")
+        changed_paths.append(path)
         if path in DOCKER_FILES:
             changed.append(f"  {path}: replaced by the template's; yours is now {DOCKER_FILES[path]}")
         else:
@@ -494,7 +511,7 @@ def adoption_summary(
     kept = [
         name
         for name in kept_if_present()
-        if name != ".gitignore" and (Path(dst) / name).exists() and f"{name}" not in added
+        if name != ".gitignore" and (Path(dst) / name).exists() and name not in (*added, *changed_paths)
     ]
     lines = [
         f"Adopted the Django project {slug!r}: the image runs {slug}.twelve_factor, your",

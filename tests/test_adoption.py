@@ -15,6 +15,7 @@ import yaml
 
 from extensions import variants
 from extensions.adopt import DOCKER_FILES, REQUIREMENTS_FILE, SQLITE_DATA, facts, requirement_name
+from extensions.adoption_task import DOCKERIGNORE_HOOK, PRE_COMMIT_CONFIG, dockerignore_hook_repo
 from harness.adoption import (
     EXAMPLE_PROJECTS,
     EXAMPLES,
@@ -27,6 +28,7 @@ from harness.adoption import (
 )
 from harness.environments import production_env
 from harness.git import commit_all, git
+from harness.hooks import run_pre_commit
 from harness.ignored import IGNORED_SECRETS, LOCAL_DATA, in_app_command, plant_ignored_files
 from harness.images import App, ProxiedClient, run_once
 from harness.releases import takes_the_first_tag_changing_only_its_answers
@@ -358,6 +360,43 @@ def test_project_adopted_by_an_older_release_takes_a_template_owned_change_witho
         str(module.relative_to(project)),
     ]
     assert {path: path.read_text() for path in user_settings} == user_settings
+
+
+# --- the project's own pre-commit config ------------------------------------------------------------
+
+
+def test_adoption_adds_the_dockerignore_hook_to_the_projects_pre_commit_config_keeping_its_lines(
+    copier_template, tmp_path
+):
+    example = EXAMPLE_PROJECTS["custom_user"]  # its own config: indentless repos, a key after them
+    project = user_project(example, tmp_path / example.name)
+    before = yaml.safe_load((project / PRE_COMMIT_CONFIG).read_text())
+    adoption = adopt(project, copier_template)
+    assert adoption.returncode == 0, adoption.output
+    assert PRE_COMMIT_CONFIG not in removed_lines(project)
+    after = yaml.safe_load((project / PRE_COMMIT_CONFIG).read_text())
+    assert after["ci"] == before["ci"]
+    assert after["repos"][:-1] == before["repos"]
+    assert [hook["id"] for hook in after["repos"][-1]["hooks"]] == [DOCKERIGNORE_HOOK]
+    assert f"Your {PRE_COMMIT_CONFIG} runs the template's {DOCKERIGNORE_HOOK} hook" in adoption.output
+    commit_all(project, "Adopt the twelve-factor template")
+    assert run_pre_commit(project, DOCKERIGNORE_HOOK).returncode == 0
+    with (project / ".gitignore").open("a") as gitignore:
+        gitignore.write("exports/\n")
+    result = run_pre_commit(project, DOCKERIGNORE_HOOK)
+    assert result.returncode != 0
+    assert ".dockerignore lacks '**/exports' (.gitignore's 'exports/'" in result.stdout
+
+
+def test_a_pre_commit_config_the_adoption_cannot_extend_stays_as_it_is_and_the_summary_gives_the_lines(
+    copier_template, tmp_path
+):
+    flow_style = "repos: [{repo: meta, hooks: [{id: check-hooks-apply}]}]\n"
+    adoption = adopted_shape(copier_template, tmp_path, {PRE_COMMIT_CONFIG: flow_style})
+    assert adoption.returncode == 0, adoption.output
+    assert (adoption.project / PRE_COMMIT_CONFIG).read_text() == flow_style
+    assert f"add the template's {DOCKERIGNORE_HOOK} hook to its repos yourself" in adoption.output
+    assert dockerignore_hook_repo("    ") in adoption.output
 
 
 # --- a recopy -----------------------------------------------------------------------------------
