@@ -22,6 +22,7 @@ from pathlib import Path
 import jinja2
 import yaml
 from jinja2.ext import Extension
+from packaging.version import Version  # Copier's own dependency
 from pathspec import GitIgnoreSpec  # Copier's own dependency
 
 load = runpy.run_path(str(Path(__file__).with_name("loading.py")))["load"]
@@ -377,17 +378,26 @@ def _python_check(dst: str, python_version: str) -> str:
 
 
 def _gateway_pin_checks(found, server: str) -> list[str]:
-    """The gateway server's packages the project pins at another version than the one the image's
-    command line is written for (the row's pin): the project's pin wins, so it must change."""
+    """The gateway server's packages the project pins at a version the image's command line and
+    config file may not start (the row's pin, or from its oldest_release on): the project's pin
+    wins, so it must change."""
+    gateway = variants.SERVERS[server]
     lines = []
-    for requirement in variants.SERVERS[server].requirements:
+    for requirement in gateway.requirements:
         name = requirement_name(requirement)
         where = found.lines.get(name, "")
-        if where and where.rpartition(": ")[2].replace(" ", "").lower() != requirement.lower():
-            lines.append(
-                f"{where} wins over the template's {requirement}, for which the image's command is"
-                f" written (older releases may refuse its options): change it to {requirement}"
-            )
+        pinned = where.rpartition(": ")[2].replace(" ", "").lower()
+        if not where or pinned == requirement.lower():
+            continue
+        oldest = gateway.oldest_release if requirement == gateway.requirements[0] else ""
+        version = pinned.partition("==")[2]
+        if oldest and re.fullmatch(r"\d+(\.\d+)*", version) and Version(version) >= Version(oldest):
+            continue
+        starts = f"it starts {name} {oldest} or newer" if oldest else "older releases may refuse its options"
+        lines.append(
+            f"{where} wins over the template's {requirement}, for which the image's command is"
+            f" written ({starts}): change it to {requirement}"
+        )
     return lines
 
 
@@ -450,10 +460,25 @@ def _settings_checks(dst: str, slug: str, settings_module: str, build_env: dict[
     if tracked_data:
         lines.append(
             f"data/ holds {len(tracked_data)} committed file{'s' if len(tracked_data) != 1 else ''}, which"
-            " the image leaves out (.dockerignore's /data, the volume's place): move them elsewhere"
-            " (e.g. into an app) if the app reads them"
+            " the image has (in /app/data): .gitignore and .dockerignore leave out only the local SQLite"
+            " database and media uploads there (data/db.sqlite3*, data/media/)"
         )
     return lines
+
+
+def _pre_commit_checks(dst: str) -> list[str]:
+    """Whether the project's own .pre-commit-config.yaml runs the template's dockerignore hook
+    (the adoption adds it where it can), or the lines to add."""
+    config, hook = task.PRE_COMMIT_CONFIG, task.DOCKERIGNORE_HOOK
+    if not _git(dst, "ls-files", config).strip():
+        return []  # none of the project's own: the template's has the hook
+    if task.has_dockerignore_hook((Path(dst) / config).read_text(errors="replace")):
+        return [f"Your {config} runs the template's {hook} hook (scripts/check-dockerignore)"]
+    add = (
+        f"Your {config} has no block-style repos: list the adoption can add to: add the template's"
+        f" {hook} hook to its repos yourself, at their indentation:"
+    )
+    return [f"{add}\n{task.dockerignore_hook_repo('    ').rstrip()}"]
 
 
 def adoption_checks(
@@ -464,6 +489,7 @@ def adoption_checks(
         _python_check(dst, python_version),
         *_requirements_checks(dst, server),
         *_settings_checks(dst, slug, settings_module, build_env),
+        *_pre_commit_checks(dst),
     ]
 
 
@@ -481,9 +507,10 @@ def adoption_summary(
     added = sorted(
         line[3:] for line in _git(dst, "status", "--porcelain", "-uall").splitlines() if line.startswith("??")
     )
-    changed = []
+    changed, changed_paths = [], []
     for line in _git(dst, "diff", "--numstat").splitlines():
         plus, minus, path = line.split("\t")
+        changed_paths.append(path)
         if path in DOCKER_FILES:
             changed.append(f"  {path}: replaced by the template's; yours is now {DOCKER_FILES[path]}")
         else:
@@ -492,7 +519,7 @@ def adoption_summary(
     kept = [
         name
         for name in kept_if_present()
-        if name != ".gitignore" and (Path(dst) / name).exists() and f"{name}" not in added
+        if name != ".gitignore" and (Path(dst) / name).exists() and name not in (*added, *changed_paths)
     ]
     lines = [
         f"Adopted the Django project {slug!r}: the image runs {slug}.twelve_factor, your",

@@ -2,18 +2,23 @@
 (`python adoption_task.py finish DESTINATION SQLITE_FILE INCLUDE_IN`): it sets the user's Docker
 files aside for the template's, includes the template's requirements from the user's requirements
 files (INCLUDE_IN, comma-separated: requirements.txt, and the requirements.in it is compiled
-from), completes their .gitignore and has .dockerignore exclude what it ignores, and copies a
-SQLite database into data/. Standard library only: any Python runs it. The names below are also
-what adopt.py's summary reports.
+from), completes their .gitignore and has .dockerignore exclude what it ignores, copies a
+SQLite database into data/, and adds the dockerignore-covers-gitignore hook to the user's own
+.pre-commit-config.yaml. The standard library and PyYAML, Copier's own: the Python that runs Copier
+runs it. The names below are also what adopt.py's summary reports.
 """
 
 from __future__ import annotations
 
+import re
 import runpy
 import shutil
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
+
+import yaml
 
 # The template's versions replace the user's, which are set aside under these names.
 DOCKER_FILES = {
@@ -27,8 +32,10 @@ INCLUDE_LINE = f"-r {REQUIREMENTS_FILE}"
 # Where the template's Docker files are rendered during the adoption, before the task moves them.
 STAGING = ".adoption"
 GITIGNORE_LINES = ("/staticfiles/", "/data/*", "!/data/.gitkeep")
-# A project whose data/ holds committed files of its own: only the SQLite copy is ignored there.
-GITIGNORE_LINES_BESIDE_DATA = ("/staticfiles/", "/data/db.sqlite3*")
+# A project whose data/ holds committed files of its own: only the SQLite copy and local media
+# uploads are ignored there (and left out of the image, which has the rest: .dockerignore's
+# patterns follow .gitignore's).
+GITIGNORE_LINES_BESIDE_DATA = ("/staticfiles/", "/data/db.sqlite3*", "/data/media/")
 SQLITE_DATA = Path("data") / "db.sqlite3"
 # The generated project's check that .dockerignore excludes what .gitignore ignores, and its
 # translation of one into the other (a script of the template, run here by path).
@@ -37,6 +44,12 @@ DOCKERIGNORE_HEADING = (
     "\n# Your .gitignore's own patterns, as Docker reads them (the adoption added them): what git"
     "\n# ignores stays out of the image.\n"
 )
+# The generated project's pre-commit hook that runs that check, which an adoption adds to the user's
+# own .pre-commit-config.yaml (a project without one gets the template's, which has it).
+PRE_COMMIT_CONFIG = ".pre-commit-config.yaml"
+DOCKERIGNORE_HOOK = "dockerignore-covers-gitignore"
+TEMPLATE_PRE_COMMIT_CONFIG = DOCKERIGNORE_CHECK.parent.parent / PRE_COMMIT_CONFIG
+HOOK_HEADING = "# The twelve-factor template's: .dockerignore must exclude what .gitignore ignores."
 TRACKED_HEADING = (
     "\n# Files git tracks although .gitignore matches them: the image has what the repository holds.\n"
 )
@@ -55,10 +68,11 @@ def _append_missing(path: Path, lines: tuple[str, ...]) -> None:
 
 
 def exclude_what_git_ignores(dst: Path) -> None:
-    """Append to .dockerignore the user's .gitignore patterns it lacks, then an exception for each
-    file git tracks that a pattern matches (git keeps it, so the image must have it too). Run after
-    every copy, recopy and update of an adopted project, as each renders the template's
-    .dockerignore afresh; on one that has them already it changes nothing."""
+    """Append to .dockerignore the patterns of the user's .gitignore files (the root's, then those
+    in subfolders) it lacks, then an exception for each file git tracks that a pattern matches
+    (git keeps it, so the image must have it too). Run after every copy, recopy and update of an
+    adopted project, as each renders the template's .dockerignore afresh; on one that has them
+    already it changes nothing."""
     dockerignore = dst / ".dockerignore"
     text = dockerignore.read_text() if dockerignore.exists() else ""
     if DOCKERIGNORE_HEADING in text or TRACKED_HEADING in text:
@@ -74,12 +88,66 @@ def exclude_what_git_ignores(dst: Path) -> None:
         return  # not the project: an update's render of the old version, outside any repository
     tracked = [f"!{path}" for path in sorted(set(listed.stdout.split("\0")) - {""})]
     missing_patterns = runpy.run_path(str(DOCKERIGNORE_CHECK))["missing_patterns"]
-    added = [pattern for _line, pattern in missing_patterns((dst / ".gitignore").read_text(), text)]
+    added = [pattern for _file, _line, pattern in missing_patterns(dst, text)]
     if added:
         text += DOCKERIGNORE_HEADING + "\n".join(added) + "\n"
     if tracked:
         text += TRACKED_HEADING + "\n".join(tracked) + "\n"
     dockerignore.write_text(text)
+
+
+def dockerignore_hook_repo(indent: str = "") -> str:
+    """The template's dockerignore-covers-gitignore hook as one item of a pre-commit `repos` list,
+    its lines at `indent`."""
+    config = yaml.safe_load(TEMPLATE_PRE_COMMIT_CONFIG.read_text())
+    hook = next(hook for repo in config["repos"] for hook in repo["hooks"] if hook["id"] == DOCKERIGNORE_HOOK)
+    item = yaml.safe_dump([{"repo": "local", "hooks": [hook]}], sort_keys=False)
+    return textwrap.indent(f"{HOOK_HEADING}\n{item}", indent)
+
+
+def has_dockerignore_hook(config: str) -> bool:
+    """Whether the pre-commit config text `config` runs the dockerignore-covers-gitignore hook."""
+    try:
+        repos = yaml.safe_load(config).get("repos") or []
+        return any(hook.get("id") == DOCKERIGNORE_HOOK for repo in repos for hook in repo.get("hooks", []))
+    except (yaml.YAMLError, AttributeError, TypeError):
+        return False
+
+
+def add_dockerignore_hook(dst: Path) -> None:
+    """Add the dockerignore-covers-gitignore hook to the user's .pre-commit-config.yaml, as one
+    more item at the end of its block-style `repos:` list, in that list's indentation: only when
+    the file then says what it said plus that item (YAML read before and after), else it stays as
+    it is and the summary gives the lines to add. Every line of the user's stays, comments too."""
+    path = dst / PRE_COMMIT_CONFIG
+    text = path.read_bytes().decode(errors="surrogateescape") if path.exists() else ""
+    if not text or has_dockerignore_hook(text):
+        return
+    lines = text.splitlines(keepends=True)
+    start = next((n for n, line in enumerate(lines) if re.match(r"repos:\s*(#.*)?$", line)), None)
+    if start is None:
+        return  # no block-style repos list (none, or a flow-style one): the summary names the lines
+    end = next(
+        (n for n, line in enumerate(lines[start + 1 :], start + 1) if re.match(r"[^\s#-]", line)), len(lines)
+    )
+    items = [line for line in lines[start + 1 : end] if line.lstrip().startswith("-")]
+    content = [n for n in range(start + 1, end) if lines[n].strip() and not lines[n].lstrip().startswith("#")]
+    if not items or not content:
+        return
+    indent = items[0][: len(items[0]) - len(items[0].lstrip())]
+    newline = "\r\n" if "\r\n" in text else "\n"
+    last = content[-1] + 1
+    before = "".join(lines[:last])
+    if not before.endswith(("\n", "\r")):
+        before += newline
+    added = dockerignore_hook_repo(indent).replace("\n", newline)
+    edited = before + added + "".join(lines[last:])
+    try:
+        old, new = yaml.safe_load(text), yaml.safe_load(edited)
+    except yaml.YAMLError:
+        return
+    if isinstance(old, dict) and new == {**old, "repos": [*old["repos"], *yaml.safe_load(added)]}:
+        path.write_bytes(edited.encode(errors="surrogateescape"))
 
 
 def _own_data(dst: Path) -> bool:
@@ -104,6 +172,7 @@ def finish(dst: Path, sqlite: str, include_in: list[str]) -> None:
     _append_missing(dst / ".gitignore", GITIGNORE_LINES_BESIDE_DATA if _own_data(dst) else GITIGNORE_LINES)
     if sqlite and not (dst / SQLITE_DATA).exists():
         shutil.copy2(dst / sqlite, dst / SQLITE_DATA)
+    add_dockerignore_hook(dst)
 
 
 if __name__ == "__main__":

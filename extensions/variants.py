@@ -169,6 +169,9 @@ class Server:
     # reads the variable): a client that holds a connection without finishing its request holds
     # a thread. False: an event loop serves every connection.
     threads: bool = False
+    # The oldest release of the gateway's package its command and config file start: an adopted
+    # project's pin of an older one is named by the summary ("": any pin but the row's is named).
+    oldest_release: str = ""
     # Seconds the gateway gives requests in flight to finish after SIGTERM: its command or config
     # file sets it from here, and the Kubernetes grace period is derived from it.
     shutdown_timeout: int = 30
@@ -333,11 +336,13 @@ SERVERS: dict[str, Server] = {
         label="Gunicorn (WSGI)",
         requirements=("gunicorn==27.0.1",),
         interface="wsgi",
-        # No control socket for gunicornc: its default place, ~/.gunicorn, is in the read-only code
-        # directory. (A flag, not the config file: upgrades keep the user's config file as it was.)
-        command="gunicorn --config={config_file} --no-control-socket {slug}.wsgi",
+        # The config file turns gunicornc's control socket off (gunicorn before 25.1 refuses the
+        # command line's --no-control-socket, and ignores the config file's setting).
+        command="gunicorn --config={config_file} {slug}.wsgi",
         config_file="deploy/gunicorn.conf.py",
         config_template="_includes/gunicorn.conf.py.jinja",
+        # gunicorn 20 imports pkg_resources, which the image's virtualenv (Python 3.12+) lacks.
+        oldest_release="21.0",
         threads=True,
         imports=("gunicorn", "packaging"),
         markers=("gunicorn",),

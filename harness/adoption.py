@@ -35,6 +35,8 @@ class Example:
     switch_to: str | None
     # Settings of the developer's own machine, which the example's .gitignore ignores.
     ignored_settings: str
+    # Files of the developer's own machine that a .gitignore in a subfolder ignores.
+    ignored_in_subfolders: tuple[str, ...] = ()
     # Variables the project's own settings need in production, besides the template's.
     environment: tuple[tuple[str, str], ...] = ()
     # The X-Frame-Options header its pages send (the project's own setting, where it has one).
@@ -42,6 +44,9 @@ class Example:
     # The example whose files this one's are written over (its folder holds only what differs).
     based_on: str | None = None
 
+
+# What split_settings' books/.gitignore ignores (its /exports/ and *.key): there when the image is built.
+BOOKS_IGNORED = ("books/exports/loans.csv", "books/signing.key", "books/migrations/old.key")
 
 EXAMPLE_PROJECTS = {
     example.name: example
@@ -53,18 +58,21 @@ EXAMPLE_PROJECTS = {
         Example(
             "split_settings", "bookshelf", "bookshelf.settings.production", "postgresql",
             "The shelf is empty.", "css/shelf.css", "uvicorn", "bookshelf/settings/local.py",
+            ignored_in_subfolders=BOOKS_IGNORED,
         ),
         Example(
             "custom_user", "crm", "crm.settings", "postgresql", "1 member", "accounts/team.css", "uvicorn",
             "crm/local_settings.py",
         ),
         # split_settings as real projects are: requirements.txt includes requirements/production.txt,
-        # which includes base.txt and pins psycopg2 (source only); wsgi.py names the development
+        # which includes base.txt and pins psycopg2 (source only) and a gunicorn older than the
+        # template's (23, before the control socket's options); wsgi.py names the development
         # settings, the Dockerfile the production ones, which define django-environ's `env` and
         # read two variables at import.
         Example(
             "nested_requirements", "bookshelf", "bookshelf.settings.production", "postgresql",
             "The shelf is empty.", "css/shelf.css", None, "bookshelf/settings/local.py",
+            ignored_in_subfolders=BOOKS_IGNORED,
             environment=(
                 ("SHELF_SECRET_KEY", "a long shelf secret for the tests 42"),
                 ("SHELF_ADMIN_EMAIL", "admin@shelf.example.com"),

@@ -9,6 +9,9 @@ from pathlib import Path
 # Secrets a developer keeps beside the code, which the project's .gitignore ignores: at the root,
 # in a folder, and in a subfolder (git matches a pattern without a slash in any folder).
 IGNORED_SECRETS = (".env", "secrets/key.pem", "foo/.env")
+# What local runs leave in data/, which git ignores there: the SQLite database's -wal and -shm
+# files and a media upload (the database itself is there in an adopted SQLite project).
+LOCAL_DATA = ("data/db.sqlite3-wal", "data/db.sqlite3-shm", "data/media/uploads/cover.jpg")
 # sh -c: each argument that names a path under /app, one a line.
 IN_APP = 'for path; do [ ! -e "/app/$path" ] || echo "$path"; done'
 

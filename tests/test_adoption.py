@@ -14,7 +14,8 @@ import pytest
 import yaml
 
 from extensions import variants
-from extensions.adopt import DOCKER_FILES, REQUIREMENTS_FILE
+from extensions.adopt import DOCKER_FILES, REQUIREMENTS_FILE, SQLITE_DATA, facts, requirement_name
+from extensions.adoption_task import DOCKERIGNORE_HOOK, PRE_COMMIT_CONFIG, dockerignore_hook_repo
 from harness.adoption import (
     EXAMPLE_PROJECTS,
     EXAMPLES,
@@ -27,7 +28,8 @@ from harness.adoption import (
 )
 from harness.environments import production_env
 from harness.git import commit_all, git
-from harness.ignored import IGNORED_SECRETS, in_app_command, plant_ignored_files
+from harness.hooks import run_pre_commit
+from harness.ignored import IGNORED_SECRETS, LOCAL_DATA, in_app_command, plant_ignored_files
 from harness.images import App, ProxiedClient, run_once
 from harness.releases import takes_the_first_tag_changing_only_its_answers
 from harness.render import copier_cli, copier_update
@@ -163,6 +165,11 @@ def test_adoption_refuses_a_project_it_would_overwrite_with_its_reason(
 # --- the adopted project's image --------------------------------------------------------------------
 
 
+def ignored_files(example: Example) -> tuple[str, ...]:
+    """What the developer keeps beside the example's code and its .gitignore files ignore."""
+    return (*IGNORED_SECRETS, *LOCAL_DATA, example.ignored_settings, *example.ignored_in_subfolders)
+
+
 @pytest.fixture(scope="module")
 def served(adopted, example, build, docker_client, database_servers, s3_server, tmp_path_factory):
     """The adopted example's image, migrated, with a superuser, serving; and the environment."""
@@ -186,7 +193,7 @@ def served(adopted, example, build, docker_client, database_servers, s3_server, 
         **dict(example.environment),
     )
     # What the developer keeps beside the code and git ignores, there when the image is built.
-    plant_ignored_files(adopted, (*IGNORED_SECRETS, example.ignored_settings))
+    plant_ignored_files(adopted, ignored_files(example))
     image = build(adopted)
     for command in (["migrate", "--noinput"], ["createsuperuser", "--noinput"]):
         status, output = run_once(
@@ -241,10 +248,26 @@ def test_adopted_image_serves_the_apps_page_probes_admin_and_hashed_static(serve
     assert "immutable" in static.headers["Cache-Control"]
 
 
-def test_adopted_image_leaves_out_the_files_git_ignores_and_keeps_the_apps_own(served, example):
+def test_adopted_image_serves_with_the_gateway_release_the_project_pins(served, adopted):
     app, _image, _env, _volumes = served
-    ignored = (*IGNORED_SECRETS, example.ignored_settings)
-    own = ("manage.py", example.settings_module.replace(".", "/") + ".py", "requirements.txt")
+    gateway = variants.SERVERS[answers_of(adopted)["server"]].requirements[0]
+    name = requirement_name(gateway)
+    # The project's own pin where it has one (nested_requirements: gunicorn 23), else the template's.
+    pinned = facts.project_requirements(str(adopted)).lines[name].rpartition(": ")[2]
+    installed = app.exec("python", "-c", f"from importlib.metadata import version; print(version({name!r}))")
+    assert f"{name}=={installed.strip()}" == pinned.lower()
+
+
+def test_adopted_image_leaves_out_the_files_git_ignores_and_keeps_the_apps_own(served, example, adopted):
+    app, _image, _env, _volumes = served
+    # The SQLite database the adoption copied into data/ (sqlite_startproject), not planted.
+    ignored = (*ignored_files(example), str(SQLITE_DATA))
+    own = (
+        "manage.py",
+        example.settings_module.replace(".", "/") + ".py",
+        "requirements.txt",
+        *git(adopted, "ls-files", "data").split(),  # committed files in data/ (sqlite_startproject's)
+    )
     assert app.exec(*in_app_command(ignored + own)).split() == list(own)
 
 
@@ -337,6 +360,43 @@ def test_project_adopted_by_an_older_release_takes_a_template_owned_change_witho
         str(module.relative_to(project)),
     ]
     assert {path: path.read_text() for path in user_settings} == user_settings
+
+
+# --- the project's own pre-commit config ------------------------------------------------------------
+
+
+def test_adoption_adds_the_dockerignore_hook_to_the_projects_pre_commit_config_keeping_its_lines(
+    copier_template, tmp_path
+):
+    example = EXAMPLE_PROJECTS["custom_user"]  # its own config: indentless repos, a key after them
+    project = user_project(example, tmp_path / example.name)
+    before = yaml.safe_load((project / PRE_COMMIT_CONFIG).read_text())
+    adoption = adopt(project, copier_template)
+    assert adoption.returncode == 0, adoption.output
+    assert PRE_COMMIT_CONFIG not in removed_lines(project)
+    after = yaml.safe_load((project / PRE_COMMIT_CONFIG).read_text())
+    assert after["ci"] == before["ci"]
+    assert after["repos"][:-1] == before["repos"]
+    assert [hook["id"] for hook in after["repos"][-1]["hooks"]] == [DOCKERIGNORE_HOOK]
+    assert f"Your {PRE_COMMIT_CONFIG} runs the template's {DOCKERIGNORE_HOOK} hook" in adoption.output
+    commit_all(project, "Adopt the twelve-factor template")
+    assert run_pre_commit(project, DOCKERIGNORE_HOOK).returncode == 0
+    with (project / ".gitignore").open("a") as gitignore:
+        gitignore.write("exports/\n")
+    result = run_pre_commit(project, DOCKERIGNORE_HOOK)
+    assert result.returncode != 0
+    assert ".dockerignore lacks '**/exports' (.gitignore's 'exports/'" in result.stdout
+
+
+def test_a_pre_commit_config_the_adoption_cannot_extend_stays_as_it_is_and_the_summary_gives_the_lines(
+    copier_template, tmp_path
+):
+    flow_style = "repos: [{repo: meta, hooks: [{id: check-hooks-apply}]}]\n"
+    adoption = adopted_shape(copier_template, tmp_path, {PRE_COMMIT_CONFIG: flow_style})
+    assert adoption.returncode == 0, adoption.output
+    assert (adoption.project / PRE_COMMIT_CONFIG).read_text() == flow_style
+    assert f"add the template's {DOCKERIGNORE_HOOK} hook to its repos yourself" in adoption.output
+    assert dockerignore_hook_repo("    ") in adoption.output
 
 
 # --- a recopy -----------------------------------------------------------------------------------
@@ -472,8 +532,12 @@ def test_nested_requirements_are_copied_into_the_builder_and_their_pins_win(copi
         "requirements.txt and the 2 files it includes (requirements/base.txt, constraints.txt)"
         in adoption.output
     )
-    # The image's command is the row's, written for its pin: an older pin of the project's is named.
-    said = f"requirements/base.txt line 3: {older_gateway} wins over the template's {gateway}"
+    # The image's command starts the row's oldest_release on: an older pin of the project's is named.
+    oldest = variants.SERVERS[variants.DEFAULT_SERVER].oldest_release
+    said = (
+        f"requirements/base.txt line 3: {older_gateway} wins over the template's {gateway}, for which the"
+        f" image's command is written (it starts {older_gateway.partition('==')[0]} {oldest} or newer)"
+    )
     assert said in adoption.output
 
 
@@ -619,12 +683,18 @@ def test_the_nested_requirements_example_gets_the_builds_it_needs_and_keeps_its_
         "Kept your SESSION_COOKIE_NAME, X_FRAME_OPTIONS",
     ):
         assert said in adoption.output
+    # Its gunicorn 23 starts with the image's command: not named.
+    assert "gunicorn==23.0.0 wins" not in adoption.output
 
 
-def test_committed_files_in_data_are_named_in_the_summary(copier_template, tmp_path):
+def test_committed_files_in_data_reach_the_image_and_the_summary_says_so(copier_template, tmp_path):
+    # sqlite_startproject's image proves it (its committed data/topics.csv, and not its database).
     adoption = adopted_shape(copier_template, tmp_path, {"data/prices.csv": "loaf,2.50\n"})
     assert adoption.returncode == 0, adoption.output
-    assert "data/ holds 1 committed file, which the image leaves out" in adoption.output
+    assert "data/ holds 1 committed file, which the image has (in /app/data)" in adoption.output
     gitignore = (adoption.project / ".gitignore").read_text().splitlines()
     assert "/data/*" not in gitignore, "new files beside the committed ones are not ignored"
-    assert "/data/db.sqlite3*" in gitignore
+    assert {"/data/db.sqlite3*", "/data/media/"} <= set(gitignore)
+    dockerignore = (adoption.project / ".dockerignore").read_text().splitlines()
+    assert not {"data/*", "/data"} & set(dockerignore)
+    assert {"data/db.sqlite3*", "data/media"} <= set(dockerignore)

@@ -13,7 +13,7 @@ import yaml
 
 from harness.environments import production_env
 from harness.git import git
-from harness.ignored import IGNORED_SECRETS, in_app_command, plant_ignored_files
+from harness.ignored import IGNORED_SECRETS, LOCAL_DATA, in_app_command, plant_ignored_files
 from harness.images import App, ProxiedClient, run_once
 from harness.project import SAVE_AND_READ_MEDIA
 from harness.services import has_test_server
@@ -110,10 +110,11 @@ def test_image_leaves_out_the_files_git_ignores_and_keeps_the_apps_own(
 ):
     planted = shutil.copytree(project, tmp_path / "planted")
     git(planted, "init", "--quiet")
-    plant_ignored_files(planted, IGNORED_SECRETS)
+    plant_ignored_files(planted, (*IGNORED_SECRETS, *LOCAL_DATA))
     slug = yaml.safe_load((planted / ".copier-answers.yml").read_text())["project_slug"]
     own = ("manage.py", f"{slug}/settings.py", f"{slug}/wsgi.py", "requirements.txt")
-    status, output = run_once(docker_client, build(planted), in_app_command(IGNORED_SECRETS + own), {})
+    checked = (*IGNORED_SECRETS, *LOCAL_DATA, *own)
+    status, output = run_once(docker_client, build(planted), in_app_command(checked), {})
     assert status == 0, output
     assert output.split() == list(own)
 
@@ -122,6 +123,17 @@ def test_gateway_runs_as_non_root(app):
     uids = re.search(r"^Uid:\s+(\d+)\s+(\d+)", app.exec("cat", "/proc/1/status"), re.MULTILINE)
     assert uids.group(1) != "0"
     assert uids.group(2) != "0"
+
+
+def test_gateway_opens_no_control_socket(docker_client, image, cell_env, data_volumes, migrated):
+    # gunicorn (from 25.1) opens one for gunicornc unless its config file says not to, right in
+    # $XDG_RUNTIME_DIR where that is a folder it may write to: this run gives it one.
+    app = App(docker_client, image, {**cell_env, "XDG_RUNTIME_DIR": "/tmp"}, data_volumes)
+    try:
+        app.start()
+        assert app.exec("find", "/tmp", "-maxdepth", "1", "-type", "s") == ""
+    finally:
+        app.remove()
 
 
 def test_healthy_run_logs_no_problem_and_docker_stop_exits_zero_within_seconds(app):

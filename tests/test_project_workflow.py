@@ -74,19 +74,24 @@ def test_pre_commit_names_each_gitignore_pattern_the_dockerignore_lacks(render, 
     assert run_pre_commit(project, "dockerignore-covers-gitignore").returncode == 0
     with (project / ".gitignore").open("a") as gitignore:
         gitignore.write("local_settings.py\n/notes/\n!notes/README.md\n")  # a user's later lines
+    # And a .gitignore of a subfolder's own: its patterns apply under it.
+    (project / "shop").mkdir()
+    (project / "shop" / ".gitignore").write_text("*.key\n/exports/\n")
     result = run_pre_commit(project, "dockerignore-covers-gitignore")
     assert result.returncode != 0
     assert [line for line in result.stdout.splitlines() if line.startswith(".dockerignore lacks")] == [
-        f".dockerignore lacks {docker!r} (.gitignore's {git_line!r} as Docker reads patterns): add"
+        f".dockerignore lacks {docker!r} ({name}'s {git_line!r} as Docker reads patterns): add"
         " that line, so that docker build leaves out of the image what git ignores"
-        for git_line, docker in [
-            ("local_settings.py", "**/local_settings.py"),
-            ("/notes/", "notes"),
-            ("!notes/README.md", "!notes/README.md"),
+        for name, git_line, docker in [
+            (".gitignore", "local_settings.py", "**/local_settings.py"),
+            (".gitignore", "/notes/", "notes"),
+            (".gitignore", "!notes/README.md", "!notes/README.md"),
+            ("shop/.gitignore", "*.key", "shop/**/*.key"),
+            ("shop/.gitignore", "/exports/", "shop/exports"),
         ]
     ]
     with (project / ".dockerignore").open("a") as dockerignore:
-        dockerignore.write("**/local_settings.py\n/notes/\n!notes/README.md\n")
+        dockerignore.write("**/local_settings.py\n/notes/\n!notes/README.md\nshop/**/*.key\nshop/exports\n")
     result = run_pre_commit(project, "dockerignore-covers-gitignore")
     assert result.returncode == 0, result.stdout
 

@@ -495,6 +495,13 @@ UPGRADES = {
 }
 
 
+# What the 0.3.0 migration adds to a gunicorn config file that the 0.2.0 one kept as it was.
+CONTROL_SOCKET_OFF = (
+    "\n# No control socket for gunicornc (the template adds this since 0.3.0).\n"
+    "control_socket_disable = True\n"
+)
+
+
 @pytest.mark.parametrize(("history", "release"), UPGRADES.values(), ids=UPGRADES)
 @pytest.mark.variants(server=lambda server: bool(variants.SERVERS[server].config_file))
 def test_upgrade_from_an_older_release_keeps_user_work(request, tmp_path, history, release, server):
@@ -522,10 +529,12 @@ def test_upgrade_from_an_older_release_keeps_user_work(request, tmp_path, histor
     fresh = render_project(history.repo, tmp_path / "fresh", None, server=server)
     if moved:
         # The _migrations step puts the user's file in the new place as it was: the template's
-        # later changes to that file are theirs to take (the command line carries what must arrive).
+        # later changes to that file are theirs to take, but for the line the image's command
+        # needs since the command line no longer carries it (gunicorn's control socket, off).
         assert not old_config.exists()
-        assert (project / config).read_text() == users_config
-        (fresh / config).write_text(users_config)
+        added = CONTROL_SOCKET_OFF if "control_socket_disable" in (fresh / config).read_text() else ""
+        assert (project / config).read_text() == users_config + added
+        (fresh / config).write_text(users_config + added)
     else:
         assert "# tuned by the user" in (project / config).read_text(), "the user's config is kept"
         with (fresh / config).open("a") as config_file:
