@@ -37,11 +37,31 @@ DATA_KEEP = ".gitkeep"
 COPIER_YML = Path(__file__).resolve().parent.parent / "copier.yml"
 # The answers copier.yml's file patterns see while a project whose package is PACKAGE is adopted.
 PACKAGE = "adopted_package"
-ADOPTING = {"adopted": True, "adopting": True, "project_slug": PACKAGE, "user_docker_files": []}
+ADOPTING = {
+    "adopted": True, "adopting": True, "project_slug": PACKAGE, "user_docker_files": [],
+    "repository_folder": "",
+}  # fmt: skip
+# The folder of a project in a subfolder of its git repository, as copier.yml's patterns see it.
+SUBFOLDER = "services/web"
 
 
-def _adopting(pattern: str) -> str:
-    return jinja2.Environment(autoescape=False).from_string(pattern).render(ADOPTING).strip()
+def _adopting(pattern: str, **answers) -> str:
+    return jinja2.Environment(autoescape=False).from_string(pattern).render(ADOPTING | answers).strip()
+
+
+@functools.cache
+def root_only_files() -> tuple[str, ...]:
+    """What the template writes that its tools read only at the git repository's root (GitHub's
+    .github/, pre-commit's config): copier.yml's _exclude leaves them out of a project adopted in
+    a subfolder of its repository, where they would be ignored, and the summary says what to do
+    at the root instead."""
+    patterns = yaml.safe_load(COPIER_YML.read_text())["_exclude"]
+    at_root = {_adopting(pattern) for pattern in patterns}
+    return tuple(
+        name.lstrip("/")
+        for pattern in patterns
+        if (name := _adopting(pattern, repository_folder=SUBFOLDER)) and name not in at_root
+    )
 
 
 @functools.cache
@@ -50,6 +70,12 @@ def kept_if_present() -> tuple[str, ...]:
     it has none: copier.yml's _skip_if_exists while adopting."""
     patterns = yaml.safe_load(COPIER_YML.read_text())["_skip_if_exists"]
     return tuple(name for pattern in patterns if (name := _adopting(pattern)))
+
+
+def repository_folder(dst: str) -> str:
+    """The project's folder relative to the root of the git repository it is in: "" at the root
+    (and outside any repository)."""
+    return _git(dst, "rev-parse", "--show-prefix").strip().rstrip("/")
 
 
 @functools.cache
@@ -106,8 +132,10 @@ def adoption_problem(dst: str) -> str:
     adopt): its files must all be committed, so that `git diff` shows what adoption changed."""
     if not django_project_to_adopt(dst):
         return ""
+    # The project's folder only: in a subfolder of a larger repository, others' work elsewhere
+    # stays theirs (the summary's commit command takes this folder alone).
     status = subprocess.run(
-        ["git", "status", "--porcelain"], cwd=dst, capture_output=True, text=True, check=False
+        ["git", "status", "--porcelain", "--", "."], cwd=dst, capture_output=True, text=True, check=False
     )
     if status.returncode != 0:
         return "the project is not a git repository; run git init, git add --all, git commit first"
@@ -448,6 +476,55 @@ def _settings_checks(dst: str, slug: str, settings_module: str, build_env: dict[
     return lines
 
 
+def _dependabot_entries(root: Path, folder: str) -> list[dict]:
+    """The template's Dependabot entries for the project's folder (all but GitHub Actions', whose
+    workflows are the repository's, at its root) that the root's dependabot.yml lacks."""
+    config = yaml.safe_load(COPIER_YML.read_text())
+    template = COPIER_YML.parent / config.get("_subdirectory", "") / ".github" / "dependabot.yml"
+    root_file = root / ".github" / "dependabot.yml"
+    try:
+        present = yaml.safe_load(root_file.read_text()) if root_file.is_file() else {}
+    except yaml.YAMLError:
+        present = {}
+    listed = {
+        (entry.get("package-ecosystem"), str(entry.get("directory", "")).strip("/"))
+        for entry in (present or {}).get("updates") or []
+        if isinstance(entry, dict)
+    }
+    entries = []
+    for entry in yaml.safe_load(template.read_text())["updates"]:
+        ecosystem = entry["package-ecosystem"]
+        if ecosystem != "github-actions" and (ecosystem, folder) not in listed:
+            entries.append({**entry, "directory": f"/{folder}"})
+    return entries
+
+
+def _subfolder_steps(dst: str, folder: str) -> list[str]:
+    """What a project in a subfolder of its git repository does at the repository's root instead
+    of the files the template did not write in the subfolder (root_only_files())."""
+    if not folder:
+        return []
+    root = Path(_git(dst, "rev-parse", "--show-toplevel").strip())
+    steps = [
+        (
+            f"This project is {folder}/ in the git repository at {root}, whose root alone GitHub"
+            f" and pre-commit read: {' and '.join(root_only_files())} were not written here"
+        )
+    ]
+    dependabot = root / ".github" / "dependabot.yml"
+    if entries := _dependabot_entries(root, folder):
+        start = "" if dependabot.is_file() else " (a new file: begin it with 'version: 2' and 'updates:')"
+        steps.append(f"Dependabot: add these entries to {dependabot}'s updates{start}:")
+        steps += [f"  {line}" for line in yaml.safe_dump(entries, sort_keys=False).splitlines()]
+    else:
+        steps.append(f"Dependabot: {dependabot} already updates /{folder}")
+    steps.append(
+        f"pre-commit: the template's hooks (its .pre-commit-config.yaml) run from the repository's"
+        f" root; add those you want to {root / '.pre-commit-config.yaml'}, with files: ^{folder}/"
+    )
+    return steps
+
+
 def adoption_checks(
     dst: str, slug: str, settings_module: str, server: str, python_version: str, build_env: dict[str, str]
 ) -> list[str]:
@@ -470,21 +547,24 @@ def adoption_summary(
     build_env: dict[str, str] | None = None,
 ) -> str:
     """What the adoption added, changed and set aside, from git, and what is left to the user."""
-    added = sorted(
-        line[3:] for line in _git(dst, "status", "--porcelain", "-uall").splitlines() if line.startswith("??")
-    )
+    # Relative to the project's folder, and within it (a subfolder of a larger repository too).
+    added = sorted(_git(dst, "ls-files", "--others", "--exclude-standard").splitlines())
     changed = []
-    for line in _git(dst, "diff", "--numstat").splitlines():
+    for line in _git(dst, "diff", "--numstat", "--relative").splitlines():
         plus, minus, path = line.split("\t")
         if path in DOCKER_FILES:
             changed.append(f"  {path}: replaced by the template's; yours is now {DOCKER_FILES[path]}")
         else:
             removed = f", {minus} removed" if minus != "0" else ""
             changed.append(f"  {path}: {plus} line{'s' if plus != '1' else ''} added{removed}")
+    folder = repository_folder(dst)
     kept = [
         name
         for name in kept_if_present()
-        if name != ".gitignore" and (Path(dst) / name).exists() and f"{name}" not in added
+        if name != ".gitignore"
+        and (Path(dst) / name).exists()
+        and name not in added
+        and not (folder and name.split("/")[0] in root_only_files())
     ]
     lines = [
         f"Adopted the Django project {slug!r}: the image runs {slug}.twelve_factor, your",
@@ -497,8 +577,14 @@ def adoption_summary(
     ]
     if kept:
         lines.append(f"Kept as they were (the template's versions were not added): {', '.join(kept)}")
+    commit = (
+        "git add --all -- . && git commit -m 'Adopt the twelve-factor template' -- ."
+        if folder
+        else "git add --all && git commit -m 'Adopt the twelve-factor template'"
+    )
     steps = [
-        "Review and commit: git add --all && git commit -m 'Adopt the twelve-factor template'",
+        f"Review and commit{' this folder' if folder else ''}: {commit}",
+        *_subfolder_steps(dst, folder),
         (
             "Set the environment in production: SECRET_KEY, DOMAIN, DATABASE_URL, DEFAULT_STORAGE_DSN"
             " (the template's README lists them all)"
@@ -554,6 +640,7 @@ class AdoptionHelpers(Extension):
             adoption_requirements=adoption_requirements,
             docker_files_in=docker_files_in,
             adoption_summary=adoption_summary,
+            repository_folder=repository_folder,
             adopted_sqlite_file=adopted_sqlite_file,
         )
         environment.filters["settings_module_problem"] = settings_module_problem

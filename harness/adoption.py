@@ -76,15 +76,9 @@ EXAMPLE_PROJECTS = {
 }  # fmt: skip
 
 
-def user_project(
-    example: Example, destination: Path, edits: dict[str, str | bytes | None] | None = None
-) -> Path:
-    """A copy of the example as a git repository with one commit, as its user has it; `edits`
-    write files of another shape over it first (path -> content, None: removed)."""
-    if example.based_on:
-        shutil.copytree(EXAMPLES / example.based_on, destination)
-    shutil.copytree(EXAMPLES / example.name, destination, dirs_exist_ok=True)
-    for path, content in (edits or {}).items():
+def _write_files(destination: Path, files: dict[str, str | bytes | None]) -> None:
+    """Writes each file (path -> content) under `destination`; None removes it."""
+    for path, content in files.items():
         target = destination / path
         if content is None:
             target.unlink()
@@ -94,7 +88,27 @@ def user_project(
             target.write_bytes(content)
         else:
             target.write_text(content)
-    new_repository(destination, "The project before adoption")
+
+
+def user_project(
+    example: Example,
+    destination: Path,
+    edits: dict[str, str | bytes | None] | None = None,
+    repository: tuple[Path, dict[str, str]] | None = None,
+) -> Path:
+    """A copy of the example as a git repository with one commit, as its user has it; `edits`
+    write files of another shape over it first (path -> content, None: removed). With
+    `repository`, (its root, its files beside the project: path -> content), `destination` is a
+    subfolder of that larger repository instead (a monorepo)."""
+    if example.based_on:
+        shutil.copytree(EXAMPLES / example.based_on, destination)
+    shutil.copytree(EXAMPLES / example.name, destination, dirs_exist_ok=True)
+    _write_files(destination, edits or {})
+    root = destination
+    if repository is not None:
+        root, files = repository
+        _write_files(root, files)
+    new_repository(root, "The project before adoption")
     if example.database == "sqlite":
         add_existing_sqlite_row(destination)
     return destination

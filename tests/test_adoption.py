@@ -628,3 +628,99 @@ def test_committed_files_in_data_are_named_in_the_summary(copier_template, tmp_p
     gitignore = (adoption.project / ".gitignore").read_text().splitlines()
     assert "/data/*" not in gitignore, "new files beside the committed ones are not ignored"
     assert "/data/db.sqlite3*" in gitignore
+
+
+# --- a project in a subfolder of a larger git repository (a monorepo) ------------------------------
+
+MONOREPO_FOLDER = "services/web"
+# The repository's own files beside the project: a .gitignore whose patterns reach into it.
+MONOREPO_FILES = {
+    "README.md": "# Our services\n",
+    "services/api/main.py": "print('another service')\n",
+    ".gitignore": "local_settings.py\n/services/web/secrets/\n/services/api/build/\n*.log\n",
+}
+
+
+def adopted_in_a_monorepo(copier_template, tmp_path, repository=None):
+    example, root = EXAMPLE_PROJECTS["split_settings"], tmp_path / "mono"
+    files = {**MONOREPO_FILES, **(repository or {})}
+    project = user_project(example, root / MONOREPO_FOLDER, repository=(root, files))
+    return adopt(project, copier_template)
+
+
+def dependabot_entries(output: str) -> list[dict]:
+    """The entries the summary says to add to the root's dependabot.yml."""
+    found = re.search(r"^  Dependabot: add these entries to .*:\n((?:    .*\n)+)", output, re.MULTILINE)
+    assert found, output
+    return yaml.safe_load("\n".join(line[4:] for line in found.group(1).splitlines()))
+
+
+def test_adoption_in_a_monorepo_subfolder_writes_nothing_where_github_ignores_it_and_names_the_root_lines(
+    copier_template, tmp_path
+):
+    adoption = adopted_in_a_monorepo(copier_template, tmp_path)
+    assert adoption.returncode == 0, adoption.output
+    project, root = adoption.project, tmp_path / "mono"
+    assert answers_of(project)["repository_folder"] == MONOREPO_FOLDER
+    for ignored_there in (".github", ".pre-commit-config.yaml"):
+        assert not (project / ignored_there).exists(), f"{ignored_there} would be ignored in a subfolder"
+        assert not (root / ignored_there).exists(), "nothing is written outside the project"
+    assert ".github and .pre-commit-config.yaml were not written here" in adoption.output
+    # The template's entries, for this folder; GitHub Actions' workflows are the root's.
+    entries = dependabot_entries(adoption.output)
+    assert [(entry["package-ecosystem"], entry["directory"]) for entry in entries] == [
+        ("pip", f"/{MONOREPO_FOLDER}"),
+        ("docker", f"/{MONOREPO_FOLDER}"),
+    ]
+    assert f"{root / '.github' / 'dependabot.yml'}'s updates (a new file: begin it with" in adoption.output
+
+
+def test_adoption_summary_in_a_monorepo_subfolder_names_its_files_from_the_project_and_commits_it_alone(
+    copier_template, tmp_path
+):
+    adoption = adopted_in_a_monorepo(copier_template, tmp_path)
+    assert adoption.returncode == 0, adoption.output
+    project = adoption.project
+    added = summary_section(adoption.output, "Files added")
+    assert sorted(added) == sorted(git(project, "ls-files", "--others", "--exclude-standard").split())
+    assert all((project / path).is_file() for path in added), "paths are the project's, not the root's"
+    changed = [line.split(":")[0] for line in summary_section(adoption.output, "Files changed")]
+    assert sorted(changed) == [".gitignore", "requirements.txt"]
+    assert "Kept as they were" not in adoption.output, "every template file it names was added"
+    # Another service's work in progress, uncommitted: the adoption went ahead and does not take it.
+    (project.parent / "api" / "main.py").write_text("print('work in progress')\n")
+    commit = re.search(r"^  Review and commit this folder: (.*)$", adoption.output, re.MULTILINE)
+    assert commit, adoption.output
+    subprocess.run(commit.group(1), shell=True, cwd=project, check=True, capture_output=True)
+    assert git(project, "status", "--porcelain", "--untracked-files=all", "--", ".") == ""
+    assert git(project, "status", "--porcelain").split() == ["M", "services/api/main.py"]
+    committed = git(project, "show", "--name-only", "--format=", "HEAD").split()
+    assert sorted(committed) == sorted(f"{MONOREPO_FOLDER}/{path}" for path in added + changed)
+
+
+def test_adoption_in_a_monorepo_repeats_no_dependabot_entry_the_root_has(copier_template, tmp_path):
+    root_dependabot = (
+        f"version: 2\nupdates:\n  - package-ecosystem: pip\n    directory: /{MONOREPO_FOLDER}/\n"
+        "    schedule:\n      interval: daily\n"
+    )
+    adoption = adopted_in_a_monorepo(
+        copier_template, tmp_path, repository={".github/dependabot.yml": root_dependabot}
+    )
+    assert adoption.returncode == 0, adoption.output
+    assert [entry["package-ecosystem"] for entry in dependabot_entries(adoption.output)] == ["docker"]
+    assert "a new file" not in adoption.output
+    assert (tmp_path / "mono" / ".github" / "dependabot.yml").read_text() == root_dependabot
+
+
+def test_update_of_a_project_adopted_in_a_monorepo_subfolder_keeps_out_what_github_would_ignore(
+    copier_template, tmp_path
+):
+    adoption = adopted_in_a_monorepo(copier_template, tmp_path)
+    assert adoption.returncode == 0, adoption.output
+    project = adoption.project
+    commit_all(project, "Adopt the twelve-factor template")
+    result = copier_update(project, server="uvicorn")
+    assert result.returncode == 0, result.stderr
+    assert "uvicorn" in (project / REQUIREMENTS_FILE).read_text()
+    assert not (project / ".github").exists()
+    assert not (project / ".pre-commit-config.yaml").exists()
