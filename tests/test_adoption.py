@@ -712,6 +712,34 @@ def test_adoption_in_a_monorepo_repeats_no_dependabot_entry_the_root_has(copier_
     assert (tmp_path / "mono" / ".github" / "dependabot.yml").read_text() == root_dependabot
 
 
+def test_what_the_repositorys_gitignore_ignores_in_a_monorepo_subfolder_stays_out_of_the_image(
+    copier_template, tmp_path
+):
+    samples = ["local_settings.py", "bookshelf/local_settings.py", "secrets/key.txt", "build/x", "a.log"]
+    ignored_samples = [sample for sample in samples if sample != "build/x"]
+
+    def ignored(project):
+        command = ["git", "check-ignore", "--no-index", *samples]
+        checked = subprocess.run(command, cwd=project, capture_output=True, text=True, check=False)
+        return checked.stdout.split()
+
+    adoption = adopted_in_a_monorepo(copier_template, tmp_path)
+    assert adoption.returncode == 0, adoption.output
+    project = adoption.project
+    assert ignored(project) == ignored_samples
+    gitignore = (project / ".gitignore").read_text().splitlines()
+    assert gitignore[2:6] == ["local_settings.py", "/secrets/", "*.log", ""], "the parents' patterns first"
+    assert "/services/api/build/" not in "\n".join(gitignore), "another folder's pattern is not copied"
+    # git ignores what it did (the project's own lines still win), and so does Docker now.
+    git(project, "stash", "--quiet", "--", ".gitignore")
+    before = ignored(project)
+    git(project, "stash", "pop", "--quiet")
+    assert ignored(project) == before
+    dockerignore = (project / ".dockerignore").read_text().splitlines()
+    for pattern in ("**/local_settings.py", "secrets", "**/*.log"):
+        assert pattern in dockerignore
+
+
 def test_update_of_a_project_adopted_in_a_monorepo_subfolder_keeps_out_what_github_would_ignore(
     copier_template, tmp_path
 ):
