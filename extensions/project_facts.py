@@ -36,13 +36,28 @@ def requirement_name(line: str) -> str | None:
     return canonicalize_name(found.group(0)) if found else None
 
 
+def requirement_names(line: str) -> set[str]:
+    """The name a requirements line installs and, for each extra it asks for, `name[extra]`
+    (`psycopg[c]` installs the source-only psycopg-c): empty for comments and options."""
+    name = requirement_name(line)
+    if not name:
+        return set()
+    extras = re.match(r"\s*[A-Za-z0-9._-]+\s*\[([^\]]*)\]", line.split("#", 1)[0])
+    found = {name}
+    for extra in extras.group(1).split(",") if extras else ():
+        if extra.strip():
+            found.add(f"{name}[{canonicalize_name(extra.strip())}]")
+    return found
+
+
 @dataclass
 class Requirements:
     """The project's requirements as the image's pip reads them."""
 
     # Every file pip reads, relative to the project, the one the image installs first.
     files: list[str] = field(default_factory=list)
-    # Packages they require, and those only constrained (-c): the template pins neither again.
+    # Packages they require (and `name[extra]` for each extra asked for), and those only
+    # constrained (-c): the template pins neither again.
     names: set[str] = field(default_factory=set)
     constrained: set[str] = field(default_factory=set)
     # Where each required package is named: name -> "file line N: the line".
@@ -112,7 +127,10 @@ def _read_tree(root: Path, relative: str, constraint: bool, found: Requirements)
             )
             return
         elif not line.startswith("-") and (name := requirement_name(line)):
-            (found.constrained if constraint else found.names).add(name)
+            if constraint:
+                found.constrained.add(name)
+            else:
+                found.names |= requirement_names(line)
             found.lines.setdefault(name, f"{relative} line {number}: {line.split(';')[0].strip()}")
 
 
@@ -149,7 +167,7 @@ def project_requirements(dst: str) -> Requirements:
         )
         return found
     found.files = [PYPROJECT]
-    found.names = {name for line in dependencies if (name := requirement_name(line))}
+    found.names = {name for line in dependencies for name in requirement_names(line)}
     return found
 
 

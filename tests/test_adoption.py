@@ -621,6 +621,34 @@ def test_the_nested_requirements_example_gets_the_builds_it_needs_and_keeps_its_
         assert said in adoption.output
 
 
+# psycopg's C implementation, asked for by an extra, as cookiecutter-django's pyproject.toml does:
+# psycopg-c has no wheel and compiles against libpq.
+@pytest.mark.parametrize(
+    "edits",
+    [
+        {"requirements.txt": "Django==5.2.19\npsycopg[c]==3.3.9\n"},
+        {
+            "requirements.txt": None,
+            "pyproject.toml": '[project]\nname = "shelf"\nversion = "1"\n'
+            'dependencies = ["django==5.2.19", "psycopg[pool, c]==3.3.9"]\n',
+        },
+    ],
+    ids=["requirements.txt", "pyproject.toml"],
+)
+def test_a_driver_extra_that_compiles_from_source_gets_its_headers_and_library(
+    copier_template, tmp_path, edits
+):
+    adoption = adopted_shape(copier_template, tmp_path, edits)
+    assert adoption.returncode == 0, adoption.output
+    assert "psycopg[c]" in answers_of(adoption.project)["user_requirements"]
+    dockerfile = (adoption.project / "Dockerfile").read_text()
+    assert "apt-get install --yes --no-install-recommends gcc libc6-dev libpq-dev" in dockerfile
+    assert "apt-get install --yes --no-install-recommends libpq5" in dockerfile
+    assert "psycopg[c] may compile from source: the builder installs libpq-dev and the image libpq5" in (
+        adoption.output
+    )
+
+
 def test_committed_files_in_data_are_named_in_the_summary(copier_template, tmp_path):
     adoption = adopted_shape(copier_template, tmp_path, {"data/prices.csv": "loaf,2.50\n"})
     assert adoption.returncode == 0, adoption.output
