@@ -281,10 +281,18 @@ def _environment_read(node: ast.AST) -> tuple[str, str | None] | None:
     return None
 
 
+# The template's own variables, which production always sets, with stand-ins that pass the
+# settings' readers: where the settings name one at all (in a branch too, such as
+# `if os.getenv("DATABASE_URL"): ... else: env("POSTGRES_DB")`), the image build's collectstatic
+# gets its stand-in, so that the settings take the branch they take in production.
+PRODUCTION_VARIABLES = {"DATABASE_URL": "sqlite://:memory:", "SECRET_KEY": "build-time-placeholder"}
+
+
 def settings_environment(paths: list[Path]) -> dict[str, str]:
     """The variables the settings read whenever they are imported, without a default, each with
     a value that passes their reader: the image build's collectstatic runs with these, and only
-    it (the summary names them: production must set them)."""
+    it (the summary names them: production must set them); and the stand-ins of the template's
+    own variables the settings name anywhere (PRODUCTION_VARIABLES)."""
     needed = {}
     for path in paths:
         if not path.is_file():
@@ -297,4 +305,7 @@ def settings_environment(paths: list[Path]) -> dict[str, str]:
             found = _environment_read(node)
             if found and found[0] != "DJANGO_SETTINGS_MODULE":
                 needed.setdefault(found[0], build_value(*found))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and node.value in PRODUCTION_VARIABLES:
+                needed.setdefault(node.value, PRODUCTION_VARIABLES[node.value])
     return dict(sorted(needed.items()))

@@ -60,8 +60,9 @@ EXAMPLE_PROJECTS = {
         ),
         # split_settings as real projects are: requirements.txt includes requirements/production.txt,
         # which includes base.txt and pins psycopg2 (source only); wsgi.py names the development
-        # settings, the Dockerfile the production ones, which define django-environ's `env` and
-        # read two variables at import.
+        # settings, the Dockerfile the production ones, which define django-environ's `env`, read
+        # two variables at import and, as cookiecutter-django's do, DATABASE_URL where it is set,
+        # else variables of their own.
         Example(
             "nested_requirements", "bookshelf", "bookshelf.settings.production", "postgresql",
             "The shelf is empty.", "css/shelf.css", None, "bookshelf/settings/local.py",

@@ -613,6 +613,11 @@ def test_the_nested_requirements_example_gets_the_builds_it_needs_and_keeps_its_
     assert "apt-get install --yes --no-install-recommends libpq5" in dockerfile
     assert 'SHELF_ADMIN_EMAIL="build-time-placeholder"' in dockerfile
     assert 'SHELF_SECRET_KEY="build-time-placeholder"' in dockerfile
+    # Its settings read DATABASE_URL when set, else variables of their own: production sets it,
+    # so the build's collectstatic gets a stand-in and takes the same branch.
+    assert 'DATABASE_URL="sqlite://:memory:"' in dockerfile
+    assert "SHELF_POSTGRES" not in dockerfile
+    assert "SHELF_POSTGRES" not in adoption.output
     for said in (
         "psycopg2 may compile from source: the builder installs libpq-dev and the image libpq5",
         "Your settings read SHELF_ADMIN_EMAIL, SHELF_SECRET_KEY at import without a default: set them",

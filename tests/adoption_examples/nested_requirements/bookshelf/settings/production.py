@@ -12,6 +12,18 @@ DEBUG = False
 SECRET_KEY = env("SHELF_SECRET_KEY")
 ADMINS = [("Shelf", os.environ["SHELF_ADMIN_EMAIL"])]
 ALLOWED_HOSTS = ["shelf.example.com"]
+# DATABASE_URL where it is set, else variables of the site's own, read only then.
+if os.getenv("DATABASE_URL"):
+    DATABASES = {"default": env.db("DATABASE_URL")}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": env("SHELF_POSTGRES_DB"),
+            "USER": env("SHELF_POSTGRES_USER"),
+            "HOST": env("SHELF_POSTGRES_HOST", default="postgres"),
+        }
+    }
 SECURE_HSTS_SECONDS = 3600
 # The site's own choices, which the adoption keeps.
 X_FRAME_OPTIONS = "SAMEORIGIN"
