@@ -371,6 +371,15 @@ def _assigned_settings(dst: str, settings_module: str) -> list[str]:
     return [name for name in KEPT_SETTINGS if name in names]
 
 
+def _static_elsewhere(dst: str, settings_module: str) -> bool:
+    """Whether the settings set a STATIC_URL on another host, which twelve_factor.py replaces."""
+    assigned = re.compile(r"""^STATIC_URL\s*=\s*f?["'][^"']*//""", re.MULTILINE)
+    return any(
+        path.is_file() and assigned.search(path.read_text(errors="replace"))
+        for path in settings_files(dst, settings_module)
+    )
+
+
 def _python_check(dst: str, python_version: str) -> str:
     """The Python version the image runs, against the one the project declares."""
     where, declared = facts.declared_python(dst)
@@ -453,6 +462,11 @@ def _settings_checks(dst: str, slug: str, settings_module: str, build_env: dict[
         lines.append(
             f"Your settings read {', '.join(needed)} at import without a default: set them in"
             " production (the image build's collectstatic gets stand-ins, set in the Dockerfile)"
+        )
+    if _static_elsewhere(dst, settings_module):
+        lines.append(
+            "Your STATIC_URL is on another host (a bucket's): the image serves the static files"
+            " itself, at /static/ (and Collectfasta's collectstatic copies them as Django's does)"
         )
     kept = _assigned_settings(dst, settings_module)
     if kept:

@@ -622,6 +622,7 @@ def test_the_nested_requirements_example_gets_the_builds_it_needs_and_keeps_its_
         "psycopg2 may compile from source: the builder installs libpq-dev and the image libpq5",
         "Your settings read SHELF_ADMIN_EMAIL, SHELF_SECRET_KEY at import without a default: set them",
         "Kept your SESSION_COOKIE_NAME, X_FRAME_OPTIONS",
+        "Your STATIC_URL is on another host (a bucket's): the image serves the static files itself",
     ):
         assert said in adoption.output
 

@@ -24,6 +24,15 @@ else:
             "HOST": env("SHELF_POSTGRES_HOST", default="postgres"),
         }
     }
+# Static files on a bucket, which Collectfasta's collectstatic copies them to.
+INSTALLED_APPS = ["collectfasta", *INSTALLED_APPS]  # noqa: F405
+AWS_STORAGE_BUCKET_NAME = "shelf-assets"
+STORAGES = {
+    "default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {"location": "media"}},
+    "staticfiles": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {"location": "static"}},
+}
+COLLECTFASTA_STRATEGY = "collectfasta.strategies.boto3.Boto3Strategy"
+STATIC_URL = f"https://{AWS_STORAGE_BUCKET_NAME}.s3.amazonaws.com/static/"
 SECURE_HSTS_SECONDS = 3600
 # The site's own choices, which the adoption keeps.
 X_FRAME_OPTIONS = "SAMEORIGIN"
