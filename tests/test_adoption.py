@@ -241,6 +241,21 @@ def test_adopted_image_serves_the_apps_page_probes_admin_and_hashed_static(serve
     assert "immutable" in static.headers["Cache-Control"]
 
 
+@pytest.mark.parametrize("example", ["nested_requirements"], indirect=True)
+def test_adopted_image_stops_in_one_line_naming_a_variable_its_own_settings_read_unset(
+    served, example, docker_client
+):
+    _app, image, env, volumes = served
+    for name in dict(example.environment):  # one read by django-environ, one by os.environ[...]
+        unset = {key: value for key, value in env.items() if key != name}
+        status, output = run_once(docker_client, image, None, unset, volumes)
+        assert status != 0, output
+        assert "Traceback" not in output, output
+        last_line = output.strip().splitlines()[-1]
+        assert name in last_line, output
+        assert f"{example.settings_module.replace('.', '/')}.py line " in last_line, output
+
+
 def test_adopted_image_leaves_out_the_files_git_ignores_and_keeps_the_apps_own(served, example):
     app, _image, _env, _volumes = served
     ignored = (*IGNORED_SECRETS, example.ignored_settings)
