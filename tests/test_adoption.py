@@ -107,7 +107,7 @@ def test_adoption_keeps_the_projects_pins_and_adds_only_missing_libraries(adopti
     assert "django==" in user_pins
     assert "\ndjango==" not in added, "the project's own Django pin wins"
     for library in ("whitenoise==", "dj-database-url==", "django-storages[s3]=="):
-        assert library in added
+        assert (library in added) != (library in user_pins), "added where the project pins none"
 
 
 def test_data_overrides_what_adoption_detects(copier_template, tmp_path):
