@@ -13,6 +13,7 @@ adoption_task.py; the lists of files below are read from copier.yml and the temp
 
 from __future__ import annotations
 
+import ast
 import functools
 import re
 import runpy
@@ -332,6 +333,61 @@ def detected_python_version(dst: str, offered: list[str] | str, default: str) ->
     return facts.python_version_for(facts.declared_python(dst)[1], offered, default)
 
 
+@functools.cache
+def template_setting_variables() -> dict[str, str]:
+    """The settings twelve_factor.py decides from an environment variable, and that variable
+    (read from the template's settings block); ALLOWED_HOSTS comes from DOMAIN."""
+    config = yaml.safe_load(COPIER_YML.read_text())
+    block = COPIER_YML.parent / config.get("_subdirectory", "") / "_includes" / "settings_security.py.jinja"
+    found = re.findall(r'^(\w+) = [^\n]*?\benv\.\w+\("(\w+)"', block.read_text(), re.MULTILINE)
+    return {**dict(found), "ALLOWED_HOSTS": "DOMAIN"}
+
+
+def imported_settings_files(dst: str, settings_module: str) -> list[Path]:
+    """The settings module's file and those of the project's modules it imports, and they in turn
+    (`from .base import *`): what production runs, not a split package's local.py or test.py."""
+    files, queue = [], [settings_module]
+    while queue:
+        module = queue.pop(0)
+        path = Path(dst, *module.split("."))
+        path = path / "__init__.py" if path.is_dir() else path.with_suffix(".py")
+        if path in files or not path.is_file():
+            continue
+        files.append(path)
+        try:
+            tree = ast.parse(path.read_text(errors="replace"))
+        except SyntaxError:
+            continue
+        package = module.split(".")[: -1 if path.name != "__init__.py" else None]
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                base = package[: len(package) - node.level + 1] if node.level else []
+                queue.append(".".join([*base, *([node.module] if node.module else [])]))
+    return files
+
+
+def _other_variable_reads(dst: str, settings_module: str) -> list[tuple[str, str, bool, str]]:
+    """The project's settings that twelve_factor.py decides, read from a variable of their own."""
+    decided = template_setting_variables()
+    return [
+        read
+        for read in facts.setting_reads(imported_settings_files(dst, settings_module), Path(dst))
+        if read[0] in decided and read[1] != decided[read[0]]
+    ]
+
+
+def variable_aliases(dst: str, settings_module: str) -> dict[str, str]:
+    """The variables of the project's own that its settings read without a default for a setting
+    twelve_factor.py decides (DJANGO_SECRET_KEY for SECRET_KEY), each with the template's variable
+    twelve_factor.py sets it from: production then sets only the template's."""
+    decided = template_setting_variables()
+    return {
+        variable: decided[setting]
+        for setting, variable, has_default, _where in _other_variable_reads(dst, settings_module)
+        if not has_default
+    }
+
+
 def build_environment(dst: str, settings_module: str) -> dict[str, str]:
     """Variables the settings read at import without a default, with values that pass their
     readers: the image build's collectstatic runs with them (and nothing else does)."""
@@ -458,7 +514,16 @@ def _settings_checks(dst: str, slug: str, settings_module: str, build_env: dict[
     """What the project's settings read at import, what twelve_factor.py keeps of them, and the
     project's data/ folder."""
     lines = []
-    if needed := [name for name in build_env if name not in TEMPLATE_VARIABLES]:
+    aliases = variable_aliases(dst, settings_module)
+    for setting, variable, _default, where in _other_variable_reads(dst, settings_module):
+        template_variable = template_setting_variables()[setting]
+        lines.append(
+            f"{where} reads {variable} for {setting}, which the image takes from {template_variable}:"
+            f" set {template_variable} in production"
+            + (f" (twelve_factor.py sets {variable} from it)" if variable in aliases else "")
+        )
+    needed = [name for name in build_env if name not in TEMPLATE_VARIABLES and name not in aliases]
+    if needed:
         lines.append(
             f"Your settings read {', '.join(needed)} at import without a default: set them in"
             " production (the image build's collectstatic gets stand-ins, set in the Dockerfile)"
@@ -648,6 +713,7 @@ class AdoptionHelpers(Extension):
             requirements_include_files=requirements_include_files,
             detected_python_version=detected_python_version,
             build_environment=build_environment,
+            variable_aliases=variable_aliases,
             source_driver_packages=source_driver_packages,
             builder_copies=builder_copies,
             requirements_twelve_factor=REQUIREMENTS_FILE,

@@ -264,21 +264,54 @@ def _unconditional_nodes(node: ast.AST):
             yield from _unconditional_nodes(child)
 
 
-def _environment_read(node: ast.AST) -> tuple[str, str | None] | None:
-    """(name, reader) when `node` is os.environ["NAME"] or env("NAME") / env.int("NAME") with no
-    default (django-environ's Env raises ImproperlyConfigured without one)."""
+VARIABLE_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
+
+
+def _variable_read(node: ast.AST) -> tuple[str, str | None, bool] | None:
+    """(name, reader, whether it has a default) when `node` reads one environment variable:
+    os.environ["NAME"], os.environ.get("NAME"), os.getenv("NAME"), or django-environ's
+    env("NAME") / env.int("NAME"), which raise ImproperlyConfigured without a default."""
     if isinstance(node, ast.Subscript) and ast.unparse(node.value) == "os.environ":
         key = node.slice
         if isinstance(key, ast.Constant) and isinstance(key.value, str):
-            return key.value, None
-    if isinstance(node, ast.Call) and len(node.args) == 1 and not node.keywords:
-        function = ast.unparse(node.func)
-        reader = function.removeprefix("env.") if function.startswith("env.") else None
-        if (function == "env" or reader) and isinstance(node.args[0], ast.Constant):
-            name = node.args[0].value
-            if isinstance(name, str) and re.fullmatch(r"[A-Z_][A-Z0-9_]*", name):
-                return name, reader
+            return key.value, None, False
+    if not (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)):
+        return None
+    name, function = node.args[0].value, ast.unparse(node.func)
+    if not (isinstance(name, str) and VARIABLE_NAME.fullmatch(name)):
+        return None
+    if function in ("os.environ.get", "os.getenv"):
+        return name, None, True
+    if function == "env" or function.startswith("env."):
+        has_default = len(node.args) > 1 or any(keyword.arg == "default" for keyword in node.keywords)
+        return name, function.removeprefix("env.") if function != "env" else None, has_default
     return None
+
+
+def _environment_read(node: ast.AST) -> tuple[str, str | None] | None:
+    """(name, reader) when `node` reads a variable with no default (raising when it is unset)."""
+    found = _variable_read(node)
+    return found[:2] if found and not found[2] else None
+
+
+def setting_reads(paths: list[Path], root: Path) -> list[tuple[str, str, bool, str]]:
+    """(setting, variable, whether the read has a default, "file line N") for each setting the
+    settings assign, at import and unconditionally, from an environment variable."""
+    reads = []
+    for path in paths:
+        try:
+            tree = ast.parse(path.read_text(errors="replace")) if path.is_file() else None
+        except SyntaxError:
+            tree = None
+        for node in tree.body if tree else ():
+            target = node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else None
+            if not (isinstance(target, ast.Name) and VARIABLE_NAME.fullmatch(target.id)):
+                continue
+            found = next((read for part in ast.walk(node.value) if (read := _variable_read(part))), None)
+            if found:
+                where = f"{path.relative_to(root).as_posix()} line {node.lineno}"
+                reads.append((target.id, found[0], found[2], where))
+    return reads
 
 
 # The template's own variables, which production always sets, with stand-ins that pass the

@@ -61,15 +61,13 @@ EXAMPLE_PROJECTS = {
         # split_settings as real projects are: requirements.txt includes requirements/production.txt,
         # which includes base.txt and pins psycopg2 (source only); wsgi.py names the development
         # settings, the Dockerfile the production ones, which define django-environ's `env`, read
-        # two variables at import and, as cookiecutter-django's do, DATABASE_URL where it is set,
-        # else variables of their own.
+        # three variables at import (SECRET_KEY's its own, which twelve_factor.py sets from the
+        # template's) and, as cookiecutter-django's do, DATABASE_URL where it is set, else
+        # variables of their own.
         Example(
             "nested_requirements", "bookshelf", "bookshelf.settings.production", "postgresql",
             "The shelf is empty.", "css/shelf.css", None, "bookshelf/settings/local.py",
-            environment=(
-                ("SHELF_SECRET_KEY", "a long shelf secret for the tests 42"),
-                ("SHELF_ADMIN_EMAIL", "admin@shelf.example.com"),
-            ),
+            environment=(("SHELF_ADMIN_URL", "admin/"), ("SHELF_ADMIN_EMAIL", "admin@shelf.example.com")),
             x_frame_options="SAMEORIGIN",
             based_on="split_settings",
         ),

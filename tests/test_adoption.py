@@ -247,6 +247,7 @@ def test_adopted_image_stops_in_one_line_naming_a_variable_its_own_settings_read
 ):
     _app, image, env, volumes = served
     for name in dict(example.environment):  # one read by django-environ, one by os.environ[...]
+        # (the settings' own SHELF_SECRET_KEY is set from SECRET_KEY)
         unset = {key: value for key, value in env.items() if key != name}
         status, output = run_once(docker_client, image, None, unset, volumes)
         assert status != 0, output
@@ -628,6 +629,7 @@ def test_the_nested_requirements_example_gets_the_builds_it_needs_and_keeps_its_
     assert "apt-get install --yes --no-install-recommends libpq5" in dockerfile
     assert 'SHELF_ADMIN_EMAIL="build-time-placeholder"' in dockerfile
     assert 'SHELF_SECRET_KEY="build-time-placeholder"' in dockerfile
+    assert answers_of(adoption.project)["variable_aliases"] == {"SHELF_SECRET_KEY": "SECRET_KEY"}
     # Its settings read DATABASE_URL when set, else variables of their own: production sets it,
     # so the build's collectstatic gets a stand-in and takes the same branch.
     assert 'DATABASE_URL="sqlite://:memory:"' in dockerfile
@@ -635,7 +637,17 @@ def test_the_nested_requirements_example_gets_the_builds_it_needs_and_keeps_its_
     assert "SHELF_POSTGRES" not in adoption.output
     for said in (
         "psycopg2 may compile from source: the builder installs libpq-dev and the image libpq5",
-        "Your settings read SHELF_ADMIN_EMAIL, SHELF_SECRET_KEY at import without a default: set them",
+        "Your settings read SHELF_ADMIN_EMAIL, SHELF_ADMIN_URL at import without a default: set them",
+        (
+            "bookshelf/settings/production.py line 12 reads SHELF_SECRET_KEY for SECRET_KEY, which the"
+            " image takes from SECRET_KEY: set SECRET_KEY in production (twelve_factor.py sets"
+            " SHELF_SECRET_KEY from it)"
+        ),
+        (
+            "bookshelf/settings/production.py line 15 reads SHELF_SECURE_SSL_REDIRECT for"
+            " SECURE_SSL_REDIRECT, which the image takes from SECURE_SSL_REDIRECT: set"
+            " SECURE_SSL_REDIRECT in production\n"
+        ),
         "Kept your SESSION_COOKIE_NAME, X_FRAME_OPTIONS",
         "Your STATIC_URL is on another host (a bucket's): the image serves the static files itself",
     ):

@@ -11,6 +11,8 @@ DEBUG = False
 # Read at import, without a default: the image build's collectstatic needs stand-ins.
 SECRET_KEY = env("SHELF_SECRET_KEY")
 ADMINS = [("Shelf", os.environ["SHELF_ADMIN_EMAIL"])]
+ADMIN_URL = env("SHELF_ADMIN_URL")
+SECURE_SSL_REDIRECT = env.bool("SHELF_SECURE_SSL_REDIRECT", default=True)
 ALLOWED_HOSTS = ["shelf.example.com"]
 # DATABASE_URL where it is set, else variables of the site's own, read only then.
 if os.getenv("DATABASE_URL"):
