@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import json
 import re
 import runpy
 import subprocess
@@ -510,6 +511,28 @@ def _requirements_checks(dst: str, server: str) -> list[str]:
     return [*lines, *_gateway_pin_checks(found, server)]
 
 
+def _lint_checks(dst: str) -> list[str]:
+    """The project's own ruff configuration, which would lint and reformat the Python files the
+    adoption added, the template's (written to its own rules, and rewritten by `copier update`)."""
+    tracked = _git(dst, "ls-files", "pyproject.toml", "ruff.toml", ".ruff.toml").split()
+    own = [
+        name
+        for name in tracked
+        if name != "pyproject.toml" or "[tool.ruff" in (Path(dst) / name).read_text(errors="replace")
+    ]
+    if not own:
+        return []
+    owned = _git(dst, "ls-files", "--others", "--exclude-standard", "*.py").split()
+    where = "pyproject.toml's [tool.ruff]" if own[0] == "pyproject.toml" else f"{own[0]}'s top level"
+    return [
+        (
+            f"Your ruff configuration ({own[0]}) would lint and reformat the files the template owns,"
+            f" which copier update rewrites: add these to extend-exclude in {where} (its list, or a"
+            f" new one): {json.dumps(sorted(owned))}"
+        )
+    ]
+
+
 def _settings_checks(dst: str, slug: str, settings_module: str, build_env: dict[str, str]) -> list[str]:
     """What the project's settings read at import, what twelve_factor.py keeps of them, and the
     project's data/ folder."""
@@ -612,6 +635,7 @@ def adoption_checks(
         _python_check(dst, python_version),
         *_requirements_checks(dst, server),
         *_settings_checks(dst, slug, settings_module, build_env),
+        *_lint_checks(dst),
     ]
 
 

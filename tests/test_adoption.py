@@ -682,6 +682,42 @@ def test_a_driver_extra_that_compiles_from_source_gets_its_headers_and_library(
     )
 
 
+# A project's own ruff configuration, stricter than the template's (cookiecutter-django's selects
+# most rules), with an extend-exclude list of its own.
+OWN_RUFF = '[tool.ruff]\nextend-exclude = ["*/migrations/*.py"]\n\n[tool.ruff.lint]\nselect = ["ALL"]\n'
+
+
+def test_a_projects_own_ruff_configuration_is_told_which_template_files_to_leave_alone(
+    copier_template, tmp_path
+):
+    adoption = adopted_shape(copier_template, tmp_path, {"pyproject.toml": OWN_RUFF})
+    assert adoption.returncode == 0, adoption.output
+    project = adoption.project
+    added = [path for path in summary_section(adoption.output, "Files added") if path.endswith(".py")]
+
+    def ruff(*command):
+        run = [sys.executable, "-m", "ruff", *command, "--force-exclude", *added]
+        return subprocess.run(run, cwd=project, capture_output=True, text=True, check=False).returncode
+
+    assert ruff("check") != 0, "the project's rules find fault with the template's files"
+    said = re.search(
+        r"add these to extend-exclude in pyproject.toml's \[tool.ruff\] .*: (\[.*\])$",
+        adoption.output,
+        re.MULTILINE,
+    )
+    assert said, adoption.output
+    listed = yaml.safe_load(said.group(1))
+    assert all((project / path).is_file() for path in listed)
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text().replace(
+            '"*/migrations/*.py"', ", ".join(f'"{path}"' for path in ["*/migrations/*.py", *listed])
+        )
+    )
+    assert ruff("check") == 0
+    assert ruff("format", "--check") == 0
+
+
 def test_committed_files_in_data_are_named_in_the_summary(copier_template, tmp_path):
     adoption = adopted_shape(copier_template, tmp_path, {"data/prices.csv": "loaf,2.50\n"})
     assert adoption.returncode == 0, adoption.output
