@@ -41,6 +41,8 @@ class Example:
     x_frame_options: str = "DENY"
     # The example whose files this one's are written over (its folder holds only what differs).
     based_on: str | None = None
+    # Files the example commits that the image must not hold all the same (secrets).
+    kept_out: tuple[str, ...] = ()
 
 
 EXAMPLE_PROJECTS = {
@@ -63,13 +65,14 @@ EXAMPLE_PROJECTS = {
         # settings, the Dockerfile the production ones, which define django-environ's `env`, read
         # three variables at import (SECRET_KEY's its own, which twelve_factor.py sets from the
         # template's) and, as cookiecutter-django's do, DATABASE_URL where it is set, else
-        # variables of their own.
+        # variables of their own; it commits cookiecutter-django's .envs/ files of variables.
         Example(
             "nested_requirements", "bookshelf", "bookshelf.settings.production", "postgresql",
             "The shelf is empty.", "css/shelf.css", None, "bookshelf/settings/local.py",
             environment=(("SHELF_ADMIN_URL", "admin/"), ("SHELF_ADMIN_EMAIL", "admin@shelf.example.com")),
             x_frame_options="SAMEORIGIN",
             based_on="split_settings",
+            kept_out=(".envs/.production/.django",),
         ),
     )
 }  # fmt: skip

@@ -257,9 +257,11 @@ def test_adopted_image_stops_in_one_line_naming_a_variable_its_own_settings_read
         assert f"{example.settings_module.replace('.', '/')}.py line " in last_line, output
 
 
-def test_adopted_image_leaves_out_the_files_git_ignores_and_keeps_the_apps_own(served, example):
+def test_adopted_image_leaves_out_the_files_git_ignores_and_committed_env_files_and_keeps_the_apps_own(
+    served, example
+):
     app, _image, _env, _volumes = served
-    ignored = (*IGNORED_SECRETS, example.ignored_settings)
+    ignored = (*IGNORED_SECRETS, example.ignored_settings, *example.kept_out)
     own = ("manage.py", example.settings_module.replace(".", "/") + ".py", "requirements.txt")
     assert app.exec(*in_app_command(ignored + own)).split() == list(own)
 
