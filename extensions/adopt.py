@@ -18,6 +18,7 @@ import functools
 import json
 import re
 import runpy
+import shlex
 import subprocess
 from pathlib import Path
 
@@ -685,6 +686,8 @@ def adoption_summary(
         if folder
         else "git add --all && git commit -m 'Adopt the twelve-factor template'"
     )
+    if Path(dst) != Path():  # copier was run elsewhere, with the project's path
+        commit = f"cd {shlex.quote(str(dst))} && {commit}"
     steps = [
         f"Review and commit{' this folder' if folder else ''}: {commit}",
         *_subfolder_steps(dst, folder),

@@ -797,6 +797,28 @@ def test_adoption_summary_in_a_monorepo_subfolder_names_its_files_from_the_proje
     assert sorted(committed) == sorted(f"{MONOREPO_FOLDER}/{path}" for path in added + changed)
 
 
+def test_adoption_run_from_the_repository_root_with_the_folders_path_finishes_and_commits_the_folder(
+    copier_template, tmp_path
+):
+    example, root = EXAMPLE_PROJECTS["split_settings"], tmp_path / "mono"
+    project = user_project(example, root / MONOREPO_FOLDER, repository=(root, MONOREPO_FILES))
+    result = copier_cli(
+        "copy", "--trust", "--defaults", "--vcs-ref=HEAD", str(copier_template), MONOREPO_FOLDER, cwd=root
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "Traceback" not in output
+    assert (project / "Dockerfile.before-adoption").exists() == (
+        EXAMPLES / example.name / "Dockerfile"
+    ).exists()
+    assert f"-r {REQUIREMENTS_FILE}" in (project / "requirements.txt").read_text(), "the task ran there"
+    commit = re.search(r"^  Review and commit this folder: (.*)$", output, re.MULTILINE)
+    assert commit, output
+    assert commit.group(1).startswith(f"cd {MONOREPO_FOLDER} && ")
+    subprocess.run(commit.group(1), shell=True, cwd=root, check=True, capture_output=True)
+    assert git(root, "status", "--porcelain", "--untracked-files=all") == ""
+
+
 def test_adoption_in_a_monorepo_repeats_no_dependabot_entry_the_root_has(copier_template, tmp_path):
     root_dependabot = (
         f"version: 2\nupdates:\n  - package-ecosystem: pip\n    directory: /{MONOREPO_FOLDER}/\n"
