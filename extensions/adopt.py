@@ -13,9 +13,12 @@ adoption_task.py; the lists of files below are read from copier.yml and the temp
 
 from __future__ import annotations
 
+import ast
 import functools
+import json
 import re
 import runpy
+import shlex
 import subprocess
 from pathlib import Path
 
@@ -45,12 +48,30 @@ ADOPTING = {
     "adopting": True,
     "project_slug": PACKAGE,
     "user_docker_files": [],
+    "repository_folder": "",
     "tasks": next(row for row in variants.WORKERS.values() if row.worker_template),
 }
+# The folder of a project in a subfolder of its git repository, as copier.yml's patterns see it.
+SUBFOLDER = "services/web"
 
 
-def _adopting(pattern: str) -> str:
-    return jinja2.Environment(autoescape=False).from_string(pattern).render(ADOPTING).strip()
+def _adopting(pattern: str, **answers) -> str:
+    return jinja2.Environment(autoescape=False).from_string(pattern).render(ADOPTING | answers).strip()
+
+
+@functools.cache
+def root_only_files() -> tuple[str, ...]:
+    """What the template writes that its tools read only at the git repository's root (GitHub's
+    .github/, pre-commit's config): copier.yml's _exclude leaves them out of a project adopted in
+    a subfolder of its repository, where they would be ignored, and the summary says what to do
+    at the root instead."""
+    patterns = yaml.safe_load(COPIER_YML.read_text())["_exclude"]
+    at_root = {_adopting(pattern) for pattern in patterns}
+    return tuple(
+        name.lstrip("/")
+        for pattern in patterns
+        if (name := _adopting(pattern, repository_folder=SUBFOLDER)) and name not in at_root
+    )
 
 
 @functools.cache
@@ -59,6 +80,12 @@ def kept_if_present() -> tuple[str, ...]:
     it has none: copier.yml's _skip_if_exists while adopting."""
     patterns = yaml.safe_load(COPIER_YML.read_text())["_skip_if_exists"]
     return tuple(name for pattern in patterns if (name := _adopting(pattern)))
+
+
+def repository_folder(dst: str) -> str:
+    """The project's folder relative to the root of the git repository it is in: "" at the root
+    (and outside any repository)."""
+    return _git(dst, "rev-parse", "--show-prefix").strip().rstrip("/")
 
 
 @functools.cache
@@ -115,8 +142,10 @@ def adoption_problem(dst: str) -> str:
     adopt): its files must all be committed, so that `git diff` shows what adoption changed."""
     if not django_project_to_adopt(dst):
         return ""
+    # The project's folder only: in a subfolder of a larger repository, others' work elsewhere
+    # stays theirs (the summary's commit command takes this folder alone).
     status = subprocess.run(
-        ["git", "status", "--porcelain"], cwd=dst, capture_output=True, text=True, check=False
+        ["git", "status", "--porcelain", "--", "."], cwd=dst, capture_output=True, text=True, check=False
     )
     if status.returncode != 0:
         return "the project is not a git repository; run git init, git add --all, git commit first"
@@ -313,6 +342,61 @@ def detected_python_version(dst: str, offered: list[str] | str, default: str) ->
     return facts.python_version_for(facts.declared_python(dst)[1], offered, default)
 
 
+@functools.cache
+def template_setting_variables() -> dict[str, str]:
+    """The settings twelve_factor.py decides from an environment variable, and that variable
+    (read from the template's settings block); ALLOWED_HOSTS comes from DOMAIN."""
+    config = yaml.safe_load(COPIER_YML.read_text())
+    block = COPIER_YML.parent / config.get("_subdirectory", "") / "_includes" / "settings_security.py.jinja"
+    found = re.findall(r'^(\w+) = [^\n]*?\benv\.\w+\("(\w+)"', block.read_text(), re.MULTILINE)
+    return {**dict(found), "ALLOWED_HOSTS": "DOMAIN"}
+
+
+def imported_settings_files(dst: str, settings_module: str) -> list[Path]:
+    """The settings module's file and those of the project's modules it imports, and they in turn
+    (`from .base import *`): what production runs, not a split package's local.py or test.py."""
+    files, queue = [], [settings_module]
+    while queue:
+        module = queue.pop(0)
+        path = Path(dst, *module.split("."))
+        path = path / "__init__.py" if path.is_dir() else path.with_suffix(".py")
+        if path in files or not path.is_file():
+            continue
+        files.append(path)
+        try:
+            tree = ast.parse(path.read_text(errors="replace"))
+        except SyntaxError:
+            continue
+        package = module.split(".")[: -1 if path.name != "__init__.py" else None]
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                base = package[: len(package) - node.level + 1] if node.level else []
+                queue.append(".".join([*base, *([node.module] if node.module else [])]))
+    return files
+
+
+def _other_variable_reads(dst: str, settings_module: str) -> list[tuple[str, str, bool, str]]:
+    """The project's settings that twelve_factor.py decides, read from a variable of their own."""
+    decided = template_setting_variables()
+    return [
+        read
+        for read in facts.setting_reads(imported_settings_files(dst, settings_module), Path(dst))
+        if read[0] in decided and read[1] != decided[read[0]]
+    ]
+
+
+def variable_aliases(dst: str, settings_module: str) -> dict[str, str]:
+    """The variables of the project's own that its settings read without a default for a setting
+    twelve_factor.py decides (DJANGO_SECRET_KEY for SECRET_KEY), each with the template's variable
+    twelve_factor.py sets it from: production then sets only the template's."""
+    decided = template_setting_variables()
+    return {
+        variable: decided[setting]
+        for setting, variable, has_default, _where in _other_variable_reads(dst, settings_module)
+        if not has_default
+    }
+
+
 def build_environment(dst: str, settings_module: str) -> dict[str, str]:
     """Variables the settings read at import without a default, with values that pass their
     readers: the image build's collectstatic runs with them (and nothing else does)."""
@@ -350,6 +434,15 @@ def _assigned_settings(dst: str, settings_module: str) -> list[str]:
             text = path.read_text(errors="replace")
             names += [name for name in KEPT_SETTINGS if re.search(rf"^{name}\s*=", text, re.MULTILINE)]
     return [name for name in KEPT_SETTINGS if name in names]
+
+
+def _static_elsewhere(dst: str, settings_module: str) -> bool:
+    """Whether the settings set a STATIC_URL on another host, which twelve_factor.py replaces."""
+    assigned = re.compile(r"""^STATIC_URL\s*=\s*f?["'][^"']*//""", re.MULTILINE)
+    return any(
+        path.is_file() and assigned.search(path.read_text(errors="replace"))
+        for path in settings_files(dst, settings_module)
+    )
 
 
 def _python_check(dst: str, python_version: str) -> str:
@@ -435,14 +528,50 @@ def _requirements_checks(dst: str, server: str) -> list[str]:
     return [*lines, *_gateway_pin_checks(found, server)]
 
 
+def _lint_checks(dst: str) -> list[str]:
+    """The project's own ruff configuration, which would lint and reformat the Python files the
+    adoption added, the template's (written to its own rules, and rewritten by `copier update`)."""
+    tracked = _git(dst, "ls-files", "pyproject.toml", "ruff.toml", ".ruff.toml").split()
+    own = [
+        name
+        for name in tracked
+        if name != "pyproject.toml" or "[tool.ruff" in (Path(dst) / name).read_text(errors="replace")
+    ]
+    if not own:
+        return []
+    owned = _git(dst, "ls-files", "--others", "--exclude-standard", "*.py").split()
+    where = "pyproject.toml's [tool.ruff]" if own[0] == "pyproject.toml" else f"{own[0]}'s top level"
+    return [
+        (
+            f"Your ruff configuration ({own[0]}) would lint and reformat the files the template owns,"
+            f" which copier update rewrites: add these to extend-exclude in {where} (its list, or a"
+            f" new one): {json.dumps(sorted(owned))}"
+        )
+    ]
+
+
 def _settings_checks(dst: str, slug: str, settings_module: str, build_env: dict[str, str]) -> list[str]:
     """What the project's settings read at import, what twelve_factor.py keeps of them, and the
     project's data/ folder."""
     lines = []
-    if needed := [name for name in build_env if name not in TEMPLATE_VARIABLES]:
+    aliases = variable_aliases(dst, settings_module)
+    for setting, variable, _default, where in _other_variable_reads(dst, settings_module):
+        template_variable = template_setting_variables()[setting]
+        lines.append(
+            f"{where} reads {variable} for {setting}, which the image takes from {template_variable}:"
+            f" set {template_variable} in production"
+            + (f" (twelve_factor.py sets {variable} from it)" if variable in aliases else "")
+        )
+    needed = [name for name in build_env if name not in TEMPLATE_VARIABLES and name not in aliases]
+    if needed:
         lines.append(
             f"Your settings read {', '.join(needed)} at import without a default: set them in"
             " production (the image build's collectstatic gets stand-ins, set in the Dockerfile)"
+        )
+    if _static_elsewhere(dst, settings_module):
+        lines.append(
+            "Your STATIC_URL is on another host (a bucket's): the image serves the static files"
+            " itself, at /static/ (and Collectfasta's collectstatic copies them as Django's does)"
         )
     kept = _assigned_settings(dst, settings_module)
     if kept:
@@ -481,6 +610,55 @@ def _pre_commit_checks(dst: str) -> list[str]:
     return [f"{add}\n{task.dockerignore_hook_repo('    ').rstrip()}"]
 
 
+def _dependabot_entries(root: Path, folder: str) -> list[dict]:
+    """The template's Dependabot entries for the project's folder (all but GitHub Actions', whose
+    workflows are the repository's, at its root) that the root's dependabot.yml lacks."""
+    config = yaml.safe_load(COPIER_YML.read_text())
+    template = COPIER_YML.parent / config.get("_subdirectory", "") / ".github" / "dependabot.yml"
+    root_file = root / ".github" / "dependabot.yml"
+    try:
+        present = yaml.safe_load(root_file.read_text()) if root_file.is_file() else {}
+    except yaml.YAMLError:
+        present = {}
+    listed = {
+        (entry.get("package-ecosystem"), str(entry.get("directory", "")).strip("/"))
+        for entry in (present or {}).get("updates") or []
+        if isinstance(entry, dict)
+    }
+    entries = []
+    for entry in yaml.safe_load(template.read_text())["updates"]:
+        ecosystem = entry["package-ecosystem"]
+        if ecosystem != "github-actions" and (ecosystem, folder) not in listed:
+            entries.append({**entry, "directory": f"/{folder}"})
+    return entries
+
+
+def _subfolder_steps(dst: str, folder: str) -> list[str]:
+    """What a project in a subfolder of its git repository does at the repository's root instead
+    of the files the template did not write in the subfolder (root_only_files())."""
+    if not folder:
+        return []
+    root = Path(_git(dst, "rev-parse", "--show-toplevel").strip())
+    steps = [
+        (
+            f"This project is {folder}/ in the git repository at {root}, whose root alone GitHub"
+            f" and pre-commit read: {' and '.join(root_only_files())} were not written here"
+        )
+    ]
+    dependabot = root / ".github" / "dependabot.yml"
+    if entries := _dependabot_entries(root, folder):
+        start = "" if dependabot.is_file() else " (a new file: begin it with 'version: 2' and 'updates:')"
+        steps.append(f"Dependabot: add these entries to {dependabot}'s updates{start}:")
+        steps += [f"  {line}" for line in yaml.safe_dump(entries, sort_keys=False).splitlines()]
+    else:
+        steps.append(f"Dependabot: {dependabot} already updates /{folder}")
+    steps.append(
+        f"pre-commit: the template's hooks (its .pre-commit-config.yaml) run from the repository's"
+        f" root; add those you want to {root / '.pre-commit-config.yaml'}, with files: ^{folder}/"
+    )
+    return steps
+
+
 def adoption_checks(
     dst: str, slug: str, settings_module: str, server: str, python_version: str, build_env: dict[str, str]
 ) -> list[str]:
@@ -490,6 +668,7 @@ def adoption_checks(
         *_requirements_checks(dst, server),
         *_settings_checks(dst, slug, settings_module, build_env),
         *_pre_commit_checks(dst),
+        *_lint_checks(dst),
     ]
 
 
@@ -504,11 +683,10 @@ def adoption_summary(
     build_env: dict[str, str] | None = None,
 ) -> str:
     """What the adoption added, changed and set aside, from git, and what is left to the user."""
-    added = sorted(
-        line[3:] for line in _git(dst, "status", "--porcelain", "-uall").splitlines() if line.startswith("??")
-    )
+    # Relative to the project's folder, and within it (a subfolder of a larger repository too).
+    added = sorted(_git(dst, "ls-files", "--others", "--exclude-standard").splitlines())
     changed, changed_paths = [], []
-    for line in _git(dst, "diff", "--numstat").splitlines():
+    for line in _git(dst, "diff", "--numstat", "--relative").splitlines():
         plus, minus, path = line.split("\t")
         changed_paths.append(path)
         if path in DOCKER_FILES:
@@ -516,10 +694,14 @@ def adoption_summary(
         else:
             removed = f", {minus} removed" if minus != "0" else ""
             changed.append(f"  {path}: {plus} line{'s' if plus != '1' else ''} added{removed}")
+    folder = repository_folder(dst)
     kept = [
         name
         for name in kept_if_present()
-        if name != ".gitignore" and (Path(dst) / name).exists() and name not in (*added, *changed_paths)
+        if name != ".gitignore"
+        and (Path(dst) / name).exists()
+        and name not in (*added, *changed_paths)
+        and not (folder and name.split("/")[0] in root_only_files())
     ]
     lines = [
         f"Adopted the Django project {slug!r}: the image runs {slug}.twelve_factor, your",
@@ -532,8 +714,16 @@ def adoption_summary(
     ]
     if kept:
         lines.append(f"Kept as they were (the template's versions were not added): {', '.join(kept)}")
+    commit = (
+        "git add --all -- . && git commit -m 'Adopt the twelve-factor template' -- ."
+        if folder
+        else "git add --all && git commit -m 'Adopt the twelve-factor template'"
+    )
+    if Path(dst) != Path():  # copier was run elsewhere, with the project's path
+        commit = f"cd {shlex.quote(str(dst))} && {commit}"
     steps = [
-        "Review and commit: git add --all && git commit -m 'Adopt the twelve-factor template'",
+        f"Review and commit{' this folder' if folder else ''}: {commit}",
+        *_subfolder_steps(dst, folder),
         (
             "Set the environment in production: SECRET_KEY, DOMAIN, DATABASE_URL, DEFAULT_STORAGE_DSN"
             " (the template's README lists them all)"
@@ -583,12 +773,14 @@ class AdoptionHelpers(Extension):
             requirements_include_files=requirements_include_files,
             detected_python_version=detected_python_version,
             build_environment=build_environment,
+            variable_aliases=variable_aliases,
             source_driver_packages=source_driver_packages,
             builder_copies=builder_copies,
             requirements_twelve_factor=REQUIREMENTS_FILE,
             adoption_requirements=adoption_requirements,
             docker_files_in=docker_files_in,
             adoption_summary=adoption_summary,
+            repository_folder=repository_folder,
             adopted_sqlite_file=adopted_sqlite_file,
         )
         environment.filters["settings_module_problem"] = settings_module_problem

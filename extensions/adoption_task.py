@@ -150,6 +150,66 @@ def add_dockerignore_hook(dst: Path) -> None:
         path.write_bytes(edited.encode(errors="surrogateescape"))
 
 
+PARENT_IGNORES_HEADING = (
+    "# What the repository's .gitignore files above this folder ignore here (the adoption copied"
+    " them,\n# so that .dockerignore, which sees only this folder, leaves it out of the image too).\n"
+)
+
+
+def _git_line(dst: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=dst, capture_output=True, text=True, check=False).stdout.strip()
+
+
+def _pattern_below(line: str, below: str) -> str | None:
+    """A .gitignore line of a folder above the project as the line of the project's .gitignore
+    that ignores the same files in it (`below`: the project's path from that folder); None when
+    it ignores nothing there. A pattern with no slash but a trailing one matches at any depth, so
+    stays as it is; one anchored to that folder keeps the part inside the project."""
+    line = line.strip()
+    if not line or line.startswith("#"):
+        return None
+    negation = "!" if line.startswith("!") else ""
+    body = line.removeprefix("!")
+    core = body.rstrip("/")
+    if "/" not in core or core.startswith("**/"):
+        return line
+    if not core.lstrip("/").startswith(f"{below}/"):
+        return None
+    return f"{negation}/{body.lstrip('/')[len(below) + 1 :]}"
+
+
+def parent_ignores(dst: Path) -> list[str]:
+    """The patterns of the .gitignore files between the git repository's root and the project's
+    folder (a monorepo's subfolder), root's first, as the project's .gitignore writes them."""
+    parts = _git_line(dst, "rev-parse", "--show-prefix").strip("/").split("/")
+    if parts == [""]:
+        return []
+    root = Path(_git_line(dst, "rev-parse", "--show-toplevel"))
+    patterns = []
+    for depth in range(len(parts)):
+        gitignore = root.joinpath(*parts[:depth], ".gitignore")
+        if gitignore.is_file():
+            below = "/".join(parts[depth:])
+            for line in gitignore.read_text(errors="replace").splitlines():
+                if (pattern := _pattern_below(line, below)) and pattern not in patterns:
+                    patterns.append(pattern)
+    return patterns
+
+
+def _prepend_parent_ignores(dst: Path) -> None:
+    """Writes the parents' patterns the project's .gitignore lacks at its top, where its own
+    lines, later, still win over them as they did from the deeper file."""
+    path = dst / ".gitignore"
+    data = path.read_bytes() if path.exists() else b""
+    text = data.decode(errors="surrogateescape")
+    own = {line.strip() for line in text.splitlines()}
+    missing = [pattern for pattern in parent_ignores(dst) if pattern not in own]
+    if missing:
+        newline = "\r\n" if "\r\n" in text else "\n"
+        heading = PARENT_IGNORES_HEADING.replace("\n", newline)
+        path.write_bytes((heading + newline.join(missing) + newline + newline).encode() + data)
+
+
 def _own_data(dst: Path) -> bool:
     """Whether git tracks files of the project's own in data/ (the template's .gitkeep aside)."""
     tracked = subprocess.run(
@@ -170,6 +230,7 @@ def finish(dst: Path, sqlite: str, include_in: list[str]) -> None:
     for name in include_in:
         _append_missing(dst / name, (INCLUDE_LINE,))
     _append_missing(dst / ".gitignore", GITIGNORE_LINES_BESIDE_DATA if _own_data(dst) else GITIGNORE_LINES)
+    _prepend_parent_ignores(dst)
     if sqlite and not (dst / SQLITE_DATA).exists():
         shutil.copy2(dst / sqlite, dst / SQLITE_DATA)
     add_dockerignore_hook(dst)

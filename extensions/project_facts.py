@@ -36,13 +36,28 @@ def requirement_name(line: str) -> str | None:
     return canonicalize_name(found.group(0)) if found else None
 
 
+def requirement_names(line: str) -> set[str]:
+    """The name a requirements line installs and, for each extra it asks for, `name[extra]`
+    (`psycopg[c]` installs the source-only psycopg-c): empty for comments and options."""
+    name = requirement_name(line)
+    if not name:
+        return set()
+    extras = re.match(r"\s*[A-Za-z0-9._-]+\s*\[([^\]]*)\]", line.split("#", 1)[0])
+    found = {name}
+    for extra in extras.group(1).split(",") if extras else ():
+        if extra.strip():
+            found.add(f"{name}[{canonicalize_name(extra.strip())}]")
+    return found
+
+
 @dataclass
 class Requirements:
     """The project's requirements as the image's pip reads them."""
 
     # Every file pip reads, relative to the project, the one the image installs first.
     files: list[str] = field(default_factory=list)
-    # Packages they require, and those only constrained (-c): the template pins neither again.
+    # Packages they require (and `name[extra]` for each extra asked for), and those only
+    # constrained (-c): the template pins neither again.
     names: set[str] = field(default_factory=set)
     constrained: set[str] = field(default_factory=set)
     # Where each required package is named: name -> "file line N: the line".
@@ -112,7 +127,10 @@ def _read_tree(root: Path, relative: str, constraint: bool, found: Requirements)
             )
             return
         elif not line.startswith("-") and (name := requirement_name(line)):
-            (found.constrained if constraint else found.names).add(name)
+            if constraint:
+                found.constrained.add(name)
+            else:
+                found.names |= requirement_names(line)
             found.lines.setdefault(name, f"{relative} line {number}: {line.split(';')[0].strip()}")
 
 
@@ -149,7 +167,7 @@ def project_requirements(dst: str) -> Requirements:
         )
         return found
     found.files = [PYPROJECT]
-    found.names = {name for line in dependencies if (name := requirement_name(line))}
+    found.names = {name for line in dependencies for name in requirement_names(line)}
     return found
 
 
@@ -246,27 +264,68 @@ def _unconditional_nodes(node: ast.AST):
             yield from _unconditional_nodes(child)
 
 
-def _environment_read(node: ast.AST) -> tuple[str, str | None] | None:
-    """(name, reader) when `node` is os.environ["NAME"] or env("NAME") / env.int("NAME") with no
-    default (django-environ's Env raises ImproperlyConfigured without one)."""
+VARIABLE_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
+
+
+def _variable_read(node: ast.AST) -> tuple[str, str | None, bool] | None:
+    """(name, reader, whether it has a default) when `node` reads one environment variable:
+    os.environ["NAME"], os.environ.get("NAME"), os.getenv("NAME"), or django-environ's
+    env("NAME") / env.int("NAME"), which raise ImproperlyConfigured without a default."""
     if isinstance(node, ast.Subscript) and ast.unparse(node.value) == "os.environ":
         key = node.slice
         if isinstance(key, ast.Constant) and isinstance(key.value, str):
-            return key.value, None
-    if isinstance(node, ast.Call) and len(node.args) == 1 and not node.keywords:
-        function = ast.unparse(node.func)
-        reader = function.removeprefix("env.") if function.startswith("env.") else None
-        if (function == "env" or reader) and isinstance(node.args[0], ast.Constant):
-            name = node.args[0].value
-            if isinstance(name, str) and re.fullmatch(r"[A-Z_][A-Z0-9_]*", name):
-                return name, reader
+            return key.value, None, False
+    if not (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)):
+        return None
+    name, function = node.args[0].value, ast.unparse(node.func)
+    if not (isinstance(name, str) and VARIABLE_NAME.fullmatch(name)):
+        return None
+    if function in ("os.environ.get", "os.getenv"):
+        return name, None, True
+    if function == "env" or function.startswith("env."):
+        has_default = len(node.args) > 1 or any(keyword.arg == "default" for keyword in node.keywords)
+        return name, function.removeprefix("env.") if function != "env" else None, has_default
     return None
+
+
+def _environment_read(node: ast.AST) -> tuple[str, str | None] | None:
+    """(name, reader) when `node` reads a variable with no default (raising when it is unset)."""
+    found = _variable_read(node)
+    return found[:2] if found and not found[2] else None
+
+
+def setting_reads(paths: list[Path], root: Path) -> list[tuple[str, str, bool, str]]:
+    """(setting, variable, whether the read has a default, "file line N") for each setting the
+    settings assign, at import and unconditionally, from an environment variable."""
+    reads = []
+    for path in paths:
+        try:
+            tree = ast.parse(path.read_text(errors="replace")) if path.is_file() else None
+        except SyntaxError:
+            tree = None
+        for node in tree.body if tree else ():
+            target = node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else None
+            if not (isinstance(target, ast.Name) and VARIABLE_NAME.fullmatch(target.id)):
+                continue
+            found = next((read for part in ast.walk(node.value) if (read := _variable_read(part))), None)
+            if found:
+                where = f"{path.relative_to(root).as_posix()} line {node.lineno}"
+                reads.append((target.id, found[0], found[2], where))
+    return reads
+
+
+# The template's own variables, which production always sets, with stand-ins that pass the
+# settings' readers: where the settings name one at all (in a branch too, such as
+# `if os.getenv("DATABASE_URL"): ... else: env("POSTGRES_DB")`), the image build's collectstatic
+# gets its stand-in, so that the settings take the branch they take in production.
+PRODUCTION_VARIABLES = {"DATABASE_URL": "sqlite://:memory:", "SECRET_KEY": "build-time-placeholder"}
 
 
 def settings_environment(paths: list[Path]) -> dict[str, str]:
     """The variables the settings read whenever they are imported, without a default, each with
     a value that passes their reader: the image build's collectstatic runs with these, and only
-    it (the summary names them: production must set them)."""
+    it (the summary names them: production must set them); and the stand-ins of the template's
+    own variables the settings name anywhere (PRODUCTION_VARIABLES)."""
     needed = {}
     for path in paths:
         if not path.is_file():
@@ -279,4 +338,7 @@ def settings_environment(paths: list[Path]) -> dict[str, str]:
             found = _environment_read(node)
             if found and found[0] != "DJANGO_SETTINGS_MODULE":
                 needed.setdefault(found[0], build_value(*found))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and node.value in PRODUCTION_VARIABLES:
+                needed.setdefault(node.value, PRODUCTION_VARIABLES[node.value])
     return dict(sorted(needed.items()))

@@ -107,7 +107,8 @@ class Database:
     # Drivers of this database an adopted project may pin itself that compile against its client
     # library where no wheel fits the image's Python (psycopg2 always), and the Debian packages
     # that compiling needs in the builder stage (with its compiler) and running needs in the
-    # image: an adopted image gets them when the project pins one, whatever its database answer.
+    # image: an adopted image gets them when the project pins one, whatever its database answer
+    # (`name[extra]` for an extra that pulls one in: psycopg[c] installs psycopg-c).
     source_drivers: tuple[str, ...] = ()
     source_build_packages: tuple[str, ...] = ()
     source_runtime_packages: tuple[str, ...] = ()
@@ -246,7 +247,7 @@ DATABASES: dict[str, Database] = {
             data_path="/var/lib/postgresql/data",
         ),
         imports=("psycopg", "psycopg_binary", "psycopg_pool", "typing_extensions"),
-        source_drivers=("psycopg2", "psycopg2-binary", "psycopg-c"),
+        source_drivers=("psycopg2", "psycopg2-binary", "psycopg-c", "psycopg[c]"),
         source_build_packages=("libpq-dev",),
         source_runtime_packages=("libpq5",),
         wheel_driver="psycopg[binary]",

@@ -43,6 +43,8 @@ class Example:
     x_frame_options: str = "DENY"
     # The example whose files this one's are written over (its folder holds only what differs).
     based_on: str | None = None
+    # Files the example commits that the image must not hold all the same (secrets).
+    kept_out: tuple[str, ...] = ()
 
 
 # What split_settings' books/.gitignore ignores (its /exports/ and *.key): there when the image is built.
@@ -67,32 +69,26 @@ EXAMPLE_PROJECTS = {
         # split_settings as real projects are: requirements.txt includes requirements/production.txt,
         # which includes base.txt and pins psycopg2 (source only) and a gunicorn older than the
         # template's (23, before the control socket's options); wsgi.py names the development
-        # settings, the Dockerfile the production ones, which define django-environ's `env` and
-        # read two variables at import.
+        # settings, the Dockerfile the production ones, which define django-environ's `env`, read
+        # three variables at import (SECRET_KEY's its own, which twelve_factor.py sets from the
+        # template's) and, as cookiecutter-django's do, DATABASE_URL where it is set, else
+        # variables of their own; it commits cookiecutter-django's .envs/ files of variables.
         Example(
             "nested_requirements", "bookshelf", "bookshelf.settings.production", "postgresql",
             "The shelf is empty.", "css/shelf.css", None, "bookshelf/settings/local.py",
             ignored_in_subfolders=BOOKS_IGNORED,
-            environment=(
-                ("SHELF_SECRET_KEY", "a long shelf secret for the tests 42"),
-                ("SHELF_ADMIN_EMAIL", "admin@shelf.example.com"),
-            ),
+            environment=(("SHELF_ADMIN_URL", "admin/"), ("SHELF_ADMIN_EMAIL", "admin@shelf.example.com")),
             x_frame_options="SAMEORIGIN",
             based_on="split_settings",
+            kept_out=(".envs/.production/.django",),
         ),
     )
 }  # fmt: skip
 
 
-def user_project(
-    example: Example, destination: Path, edits: dict[str, str | bytes | None] | None = None
-) -> Path:
-    """A copy of the example as a git repository with one commit, as its user has it; `edits`
-    write files of another shape over it first (path -> content, None: removed)."""
-    if example.based_on:
-        shutil.copytree(EXAMPLES / example.based_on, destination)
-    shutil.copytree(EXAMPLES / example.name, destination, dirs_exist_ok=True)
-    for path, content in (edits or {}).items():
+def _write_files(destination: Path, files: dict[str, str | bytes | None]) -> None:
+    """Writes each file (path -> content) under `destination`; None removes it."""
+    for path, content in files.items():
         target = destination / path
         if content is None:
             target.unlink()
@@ -102,7 +98,27 @@ def user_project(
             target.write_bytes(content)
         else:
             target.write_text(content)
-    new_repository(destination, "The project before adoption")
+
+
+def user_project(
+    example: Example,
+    destination: Path,
+    edits: dict[str, str | bytes | None] | None = None,
+    repository: tuple[Path, dict[str, str]] | None = None,
+) -> Path:
+    """A copy of the example as a git repository with one commit, as its user has it; `edits`
+    write files of another shape over it first (path -> content, None: removed). With
+    `repository`, (its root, its files beside the project: path -> content), `destination` is a
+    subfolder of that larger repository instead (a monorepo)."""
+    if example.based_on:
+        shutil.copytree(EXAMPLES / example.based_on, destination)
+    shutil.copytree(EXAMPLES / example.name, destination, dirs_exist_ok=True)
+    _write_files(destination, edits or {})
+    root = destination
+    if repository is not None:
+        root, files = repository
+        _write_files(root, files)
+    new_repository(root, "The project before adoption")
     if example.database == "sqlite":
         add_existing_sqlite_row(destination)
     return destination

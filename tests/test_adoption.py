@@ -109,7 +109,7 @@ def test_adoption_keeps_the_projects_pins_and_adds_only_missing_libraries(adopti
     assert "django==" in user_pins
     assert "\ndjango==" not in added, "the project's own Django pin wins"
     for library in ("whitenoise==", "dj-database-url==", "django-storages[s3]=="):
-        assert library in added
+        assert (library in added) != (library in user_pins), "added where the project pins none"
 
 
 def test_data_overrides_what_adoption_detects(copier_template, tmp_path):
@@ -258,10 +258,28 @@ def test_adopted_image_serves_with_the_gateway_release_the_project_pins(served, 
     assert f"{name}=={installed.strip()}" == pinned.lower()
 
 
-def test_adopted_image_leaves_out_the_files_git_ignores_and_keeps_the_apps_own(served, example, adopted):
+@pytest.mark.parametrize("example", ["nested_requirements"], indirect=True)
+def test_adopted_image_stops_in_one_line_naming_a_variable_its_own_settings_read_unset(
+    served, example, docker_client
+):
+    _app, image, env, volumes = served
+    for name in dict(example.environment):  # one read by django-environ, one by os.environ[...]
+        # (the settings' own SHELF_SECRET_KEY is set from SECRET_KEY)
+        unset = {key: value for key, value in env.items() if key != name}
+        status, output = run_once(docker_client, image, None, unset, volumes)
+        assert status != 0, output
+        assert "Traceback" not in output, output
+        last_line = output.strip().splitlines()[-1]
+        assert name in last_line, output
+        assert f"{example.settings_module.replace('.', '/')}.py line " in last_line, output
+
+
+def test_adopted_image_leaves_out_the_files_git_ignores_and_committed_env_files_and_keeps_the_apps_own(
+    served, example, adopted
+):
     app, _image, _env, _volumes = served
     # The SQLite database the adoption copied into data/ (sqlite_startproject), not planted.
-    ignored = (*ignored_files(example), str(SQLITE_DATA))
+    ignored = (*ignored_files(example), str(SQLITE_DATA), *example.kept_out)
     own = (
         "manage.py",
         example.settings_module.replace(".", "/") + ".py",
@@ -677,14 +695,95 @@ def test_the_nested_requirements_example_gets_the_builds_it_needs_and_keeps_its_
     assert "apt-get install --yes --no-install-recommends libpq5" in dockerfile
     assert 'SHELF_ADMIN_EMAIL="build-time-placeholder"' in dockerfile
     assert 'SHELF_SECRET_KEY="build-time-placeholder"' in dockerfile
+    assert answers_of(adoption.project)["variable_aliases"] == {"SHELF_SECRET_KEY": "SECRET_KEY"}
+    # Its settings read DATABASE_URL when set, else variables of their own: production sets it,
+    # so the build's collectstatic gets a stand-in and takes the same branch.
+    assert 'DATABASE_URL="sqlite://:memory:"' in dockerfile
+    assert "SHELF_POSTGRES" not in dockerfile
+    assert "SHELF_POSTGRES" not in adoption.output
     for said in (
         "psycopg2 may compile from source: the builder installs libpq-dev and the image libpq5",
-        "Your settings read SHELF_ADMIN_EMAIL, SHELF_SECRET_KEY at import without a default: set them",
+        "Your settings read SHELF_ADMIN_EMAIL, SHELF_ADMIN_URL at import without a default: set them",
+        (
+            "bookshelf/settings/production.py line 12 reads SHELF_SECRET_KEY for SECRET_KEY, which the"
+            " image takes from SECRET_KEY: set SECRET_KEY in production (twelve_factor.py sets"
+            " SHELF_SECRET_KEY from it)"
+        ),
+        (
+            "bookshelf/settings/production.py line 15 reads SHELF_SECURE_SSL_REDIRECT for"
+            " SECURE_SSL_REDIRECT, which the image takes from SECURE_SSL_REDIRECT: set"
+            " SECURE_SSL_REDIRECT in production\n"
+        ),
         "Kept your SESSION_COOKIE_NAME, X_FRAME_OPTIONS",
+        "Your STATIC_URL is on another host (a bucket's): the image serves the static files itself",
     ):
         assert said in adoption.output
     # Its gunicorn 23 starts with the image's command: not named.
     assert "gunicorn==23.0.0 wins" not in adoption.output
+
+
+# psycopg's C implementation, asked for by an extra, as cookiecutter-django's pyproject.toml does:
+# psycopg-c has no wheel and compiles against libpq.
+@pytest.mark.parametrize(
+    "edits",
+    [
+        {"requirements.txt": "Django==5.2.19\npsycopg[c]==3.3.9\n"},
+        {
+            "requirements.txt": None,
+            "pyproject.toml": '[project]\nname = "shelf"\nversion = "1"\n'
+            'dependencies = ["django==5.2.19", "psycopg[pool, c]==3.3.9"]\n',
+        },
+    ],
+    ids=["requirements.txt", "pyproject.toml"],
+)
+def test_a_driver_extra_that_compiles_from_source_gets_its_headers_and_library(
+    copier_template, tmp_path, edits
+):
+    adoption = adopted_shape(copier_template, tmp_path, edits)
+    assert adoption.returncode == 0, adoption.output
+    assert "psycopg[c]" in answers_of(adoption.project)["user_requirements"]
+    dockerfile = (adoption.project / "Dockerfile").read_text()
+    assert "apt-get install --yes --no-install-recommends gcc libc6-dev libpq-dev" in dockerfile
+    assert "apt-get install --yes --no-install-recommends libpq5" in dockerfile
+    assert "psycopg[c] may compile from source: the builder installs libpq-dev and the image libpq5" in (
+        adoption.output
+    )
+
+
+# A project's own ruff configuration, stricter than the template's (cookiecutter-django's selects
+# most rules), with an extend-exclude list of its own.
+OWN_RUFF = '[tool.ruff]\nextend-exclude = ["*/migrations/*.py"]\n\n[tool.ruff.lint]\nselect = ["ALL"]\n'
+
+
+def test_a_projects_own_ruff_configuration_is_told_which_template_files_to_leave_alone(
+    copier_template, tmp_path
+):
+    adoption = adopted_shape(copier_template, tmp_path, {"pyproject.toml": OWN_RUFF})
+    assert adoption.returncode == 0, adoption.output
+    project = adoption.project
+    added = [path for path in summary_section(adoption.output, "Files added") if path.endswith(".py")]
+
+    def ruff(*command):
+        run = [sys.executable, "-m", "ruff", *command, "--force-exclude", *added]
+        return subprocess.run(run, cwd=project, capture_output=True, text=True, check=False).returncode
+
+    assert ruff("check") != 0, "the project's rules find fault with the template's files"
+    said = re.search(
+        r"add these to extend-exclude in pyproject.toml's \[tool.ruff\] .*: (\[.*\])$",
+        adoption.output,
+        re.MULTILINE,
+    )
+    assert said, adoption.output
+    listed = yaml.safe_load(said.group(1))
+    assert all((project / path).is_file() for path in listed)
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text().replace(
+            '"*/migrations/*.py"', ", ".join(f'"{path}"' for path in ["*/migrations/*.py", *listed])
+        )
+    )
+    assert ruff("check") == 0
+    assert ruff("format", "--check") == 0
 
 
 def test_committed_files_in_data_reach_the_image_and_the_summary_says_so(copier_template, tmp_path):
@@ -698,3 +797,149 @@ def test_committed_files_in_data_reach_the_image_and_the_summary_says_so(copier_
     dockerignore = (adoption.project / ".dockerignore").read_text().splitlines()
     assert not {"data/*", "/data"} & set(dockerignore)
     assert {"data/db.sqlite3*", "data/media"} <= set(dockerignore)
+
+
+# --- a project in a subfolder of a larger git repository (a monorepo) ------------------------------
+
+MONOREPO_FOLDER = "services/web"
+# The repository's own files beside the project: a .gitignore whose patterns reach into it.
+MONOREPO_FILES = {
+    "README.md": "# Our services\n",
+    "services/api/main.py": "print('another service')\n",
+    ".gitignore": "local_settings.py\n/services/web/secrets/\n/services/api/build/\n*.log\n",
+}
+
+
+def adopted_in_a_monorepo(copier_template, tmp_path, repository=None):
+    example, root = EXAMPLE_PROJECTS["split_settings"], tmp_path / "mono"
+    files = {**MONOREPO_FILES, **(repository or {})}
+    project = user_project(example, root / MONOREPO_FOLDER, repository=(root, files))
+    return adopt(project, copier_template)
+
+
+def dependabot_entries(output: str) -> list[dict]:
+    """The entries the summary says to add to the root's dependabot.yml."""
+    found = re.search(r"^  Dependabot: add these entries to .*:\n((?:    .*\n)+)", output, re.MULTILINE)
+    assert found, output
+    return yaml.safe_load("\n".join(line[4:] for line in found.group(1).splitlines()))
+
+
+def test_adoption_in_a_monorepo_subfolder_writes_nothing_where_github_ignores_it_and_names_the_root_lines(
+    copier_template, tmp_path
+):
+    adoption = adopted_in_a_monorepo(copier_template, tmp_path)
+    assert adoption.returncode == 0, adoption.output
+    project, root = adoption.project, tmp_path / "mono"
+    assert answers_of(project)["repository_folder"] == MONOREPO_FOLDER
+    for ignored_there in (".github", ".pre-commit-config.yaml"):
+        assert not (project / ignored_there).exists(), f"{ignored_there} would be ignored in a subfolder"
+        assert not (root / ignored_there).exists(), "nothing is written outside the project"
+    assert ".github and .pre-commit-config.yaml were not written here" in adoption.output
+    # The template's entries, for this folder; GitHub Actions' workflows are the root's.
+    entries = dependabot_entries(adoption.output)
+    assert [(entry["package-ecosystem"], entry["directory"]) for entry in entries] == [
+        ("pip", f"/{MONOREPO_FOLDER}"),
+        ("docker", f"/{MONOREPO_FOLDER}"),
+    ]
+    assert f"{root / '.github' / 'dependabot.yml'}'s updates (a new file: begin it with" in adoption.output
+
+
+def test_adoption_summary_in_a_monorepo_subfolder_names_its_files_from_the_project_and_commits_it_alone(
+    copier_template, tmp_path
+):
+    adoption = adopted_in_a_monorepo(copier_template, tmp_path)
+    assert adoption.returncode == 0, adoption.output
+    project = adoption.project
+    added = summary_section(adoption.output, "Files added")
+    assert sorted(added) == sorted(git(project, "ls-files", "--others", "--exclude-standard").split())
+    assert all((project / path).is_file() for path in added), "paths are the project's, not the root's"
+    changed = [line.split(":")[0] for line in summary_section(adoption.output, "Files changed")]
+    assert sorted(changed) == [".gitignore", "requirements.txt"]
+    assert "Kept as they were" not in adoption.output, "every template file it names was added"
+    # Another service's work in progress, uncommitted: the adoption went ahead and does not take it.
+    (project.parent / "api" / "main.py").write_text("print('work in progress')\n")
+    commit = re.search(r"^  Review and commit this folder: (.*)$", adoption.output, re.MULTILINE)
+    assert commit, adoption.output
+    subprocess.run(commit.group(1), shell=True, cwd=project, check=True, capture_output=True)
+    assert git(project, "status", "--porcelain", "--untracked-files=all", "--", ".") == ""
+    assert git(project, "status", "--porcelain").split() == ["M", "services/api/main.py"]
+    committed = git(project, "show", "--name-only", "--format=", "HEAD").split()
+    assert sorted(committed) == sorted(f"{MONOREPO_FOLDER}/{path}" for path in added + changed)
+
+
+def test_adoption_run_from_the_repository_root_with_the_folders_path_finishes_and_commits_the_folder(
+    copier_template, tmp_path
+):
+    example, root = EXAMPLE_PROJECTS["split_settings"], tmp_path / "mono"
+    project = user_project(example, root / MONOREPO_FOLDER, repository=(root, MONOREPO_FILES))
+    result = copier_cli(
+        "copy", "--trust", "--defaults", "--vcs-ref=HEAD", str(copier_template), MONOREPO_FOLDER, cwd=root
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "Traceback" not in output
+    assert (project / "Dockerfile.before-adoption").exists() == (
+        EXAMPLES / example.name / "Dockerfile"
+    ).exists()
+    assert f"-r {REQUIREMENTS_FILE}" in (project / "requirements.txt").read_text(), "the task ran there"
+    commit = re.search(r"^  Review and commit this folder: (.*)$", output, re.MULTILINE)
+    assert commit, output
+    assert commit.group(1).startswith(f"cd {MONOREPO_FOLDER} && ")
+    subprocess.run(commit.group(1), shell=True, cwd=root, check=True, capture_output=True)
+    assert git(root, "status", "--porcelain", "--untracked-files=all") == ""
+
+
+def test_adoption_in_a_monorepo_repeats_no_dependabot_entry_the_root_has(copier_template, tmp_path):
+    root_dependabot = (
+        f"version: 2\nupdates:\n  - package-ecosystem: pip\n    directory: /{MONOREPO_FOLDER}/\n"
+        "    schedule:\n      interval: daily\n"
+    )
+    adoption = adopted_in_a_monorepo(
+        copier_template, tmp_path, repository={".github/dependabot.yml": root_dependabot}
+    )
+    assert adoption.returncode == 0, adoption.output
+    assert [entry["package-ecosystem"] for entry in dependabot_entries(adoption.output)] == ["docker"]
+    assert "a new file" not in adoption.output
+    assert (tmp_path / "mono" / ".github" / "dependabot.yml").read_text() == root_dependabot
+
+
+def test_what_the_repositorys_gitignore_ignores_in_a_monorepo_subfolder_stays_out_of_the_image(
+    copier_template, tmp_path
+):
+    samples = ["local_settings.py", "bookshelf/local_settings.py", "secrets/key.txt", "build/x", "a.log"]
+    ignored_samples = [sample for sample in samples if sample != "build/x"]
+
+    def ignored(project):
+        command = ["git", "check-ignore", "--no-index", *samples]
+        checked = subprocess.run(command, cwd=project, capture_output=True, text=True, check=False)
+        return checked.stdout.split()
+
+    adoption = adopted_in_a_monorepo(copier_template, tmp_path)
+    assert adoption.returncode == 0, adoption.output
+    project = adoption.project
+    assert ignored(project) == ignored_samples
+    gitignore = (project / ".gitignore").read_text().splitlines()
+    assert gitignore[2:6] == ["local_settings.py", "/secrets/", "*.log", ""], "the parents' patterns first"
+    assert "/services/api/build/" not in "\n".join(gitignore), "another folder's pattern is not copied"
+    # git ignores what it did (the project's own lines still win), and so does Docker now.
+    git(project, "stash", "--quiet", "--", ".gitignore")
+    before = ignored(project)
+    git(project, "stash", "pop", "--quiet")
+    assert ignored(project) == before
+    dockerignore = (project / ".dockerignore").read_text().splitlines()
+    for pattern in ("**/local_settings.py", "secrets", "**/*.log"):
+        assert pattern in dockerignore
+
+
+def test_update_of_a_project_adopted_in_a_monorepo_subfolder_keeps_out_what_github_would_ignore(
+    copier_template, tmp_path
+):
+    adoption = adopted_in_a_monorepo(copier_template, tmp_path)
+    assert adoption.returncode == 0, adoption.output
+    project = adoption.project
+    commit_all(project, "Adopt the twelve-factor template")
+    result = copier_update(project, server="uvicorn")
+    assert result.returncode == 0, result.stderr
+    assert "uvicorn" in (project / REQUIREMENTS_FILE).read_text()
+    assert not (project / ".github").exists()
+    assert not (project / ".pre-commit-config.yaml").exists()
