@@ -208,6 +208,9 @@ class Worker:
     # The template (under template/) of the project's `manage.py worker` command, which runs the
     # tasks in a container of its own; "": no worker process, tasks run where they are enqueued.
     worker_template: str = ""
+    # Seconds the worker gives the task in hand after SIGTERM before it returns it to the queue (the
+    # default of WORKER_SHUTDOWN_TIMEOUT); the Kubernetes grace period is derived from it.
+    shutdown_timeout: int = 25
     # The template of the settings the backend needs besides TASKS, included after it.
     settings_template: str = ""
     # The variable that holds the URL of the backend's own server (read by those settings) and

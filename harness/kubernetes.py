@@ -29,10 +29,17 @@ def kustomize(folder: Path) -> list[dict]:
     return [document for document in yaml.safe_load_all(result.stdout) if document]
 
 
-def only(objects: list[dict], kind: str) -> dict:
-    """The one object of `kind`."""
-    found = [item for item in objects if item["kind"] == kind]
-    assert len(found) == 1, f"expected one {kind}, found {len(found)}"
+COMPONENT = "app.kubernetes.io/component"
+
+
+def only(objects: list[dict], kind: str, component: str | None = None) -> dict:
+    """The one object of `kind` (of that component: web, worker)."""
+    found = [
+        item
+        for item in objects
+        if item["kind"] == kind and component in (None, item["metadata"].get("labels", {}).get(COMPONENT))
+    ]
+    assert len(found) == 1, f"expected one {kind} {component or ''}, found {len(found)}"
     return found[0]
 
 
@@ -44,7 +51,7 @@ def migrating_container(objects: list[dict]) -> tuple[dict, dict]:
     """(pod spec, container) that runs `migrate`: the Job's, or for a single-replica database the
     web pod's init container."""
     jobs = [item for item in objects if item["kind"] == "Job"]
-    spec = pod_spec(jobs[0] if jobs else only(objects, "Deployment"))
+    spec = pod_spec(jobs[0] if jobs else only(objects, "Deployment", "web"))
     containers = spec["containers"] if jobs else spec.get("initContainers", [])
     assert len(containers) == 1, "one container runs migrate"
     return spec, containers[0]

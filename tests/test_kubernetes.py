@@ -18,7 +18,7 @@ import yaml
 from extensions import variants
 from harness.environments import production_env
 from harness.images import App, run_once
-from harness.kubernetes import KUBECTL, checkov, kustomize, migrating_container, only, pod_spec
+from harness.kubernetes import COMPONENT, KUBECTL, checkov, kustomize, migrating_container, only, pod_spec
 from harness.services import missing_service
 
 # The oldest Kubernetes the generated README names (the preStop `sleep` action is on by default
@@ -45,11 +45,13 @@ def overlay(kubectl, project):
     return kustomize(project / "deploy" / "kubernetes" / "overlays" / "example")
 
 
-def expected_kinds(database: str) -> list[str]:
+def expected_kinds(database: str, server: str) -> list[str]:
     kinds = ["ConfigMap", "Service", "Deployment", "NetworkPolicy", "NetworkPolicy"]
-    if variants.DATABASES[database].scales_out:
-        return [*kinds, "PodDisruptionBudget", "HorizontalPodAutoscaler", "Job"]
-    return [*kinds, "PersistentVolumeClaim"]
+    if not variants.DATABASES[database].scales_out:
+        return [*kinds, "PersistentVolumeClaim"]  # a worker runs in the web pod
+    if variants.WORKERS[variants.paired_worker(database, server)].command:
+        kinds += ["Deployment", "PodDisruptionBudget"]
+    return [*kinds, "PodDisruptionBudget", "HorizontalPodAutoscaler", "Job"]
 
 
 def workloads(objects):
@@ -81,26 +83,27 @@ def admits_nothing(item) -> bool:
 def with_a_worker(objects) -> list[dict]:
     """`objects` and a Deployment of another kind of pod, as a worker added later would be: the
     web Deployment with its own component label."""
-    worker = copy.deepcopy(only(objects, "Deployment"))
-    worker["metadata"]["name"] = worker["metadata"]["name"].removesuffix("-web") + "-worker"
-    for labels in (worker["spec"]["selector"]["matchLabels"], pod_labels(worker)):
-        labels["app.kubernetes.io/component"] = "worker"
-    return [*objects, worker]
+    other = copy.deepcopy(only(objects, "Deployment", "web"))
+    other["metadata"]["name"] = other["metadata"]["name"].removesuffix("-web") + "-other"
+    for labels in (other["spec"]["selector"]["matchLabels"], pod_labels(other)):
+        labels["app.kubernetes.io/component"] = "other"
+    return [*objects, other]
 
 
 def web_container(objects) -> dict:
-    (container,) = pod_spec(only(objects, "Deployment"))["containers"]
+    containers = pod_spec(only(objects, "Deployment", "web"))["containers"]
+    (container,) = [container for container in containers if container["name"] == "web"]
     return container
 
 
-def test_base_and_overlay_validate_strictly_against_the_kubernetes_schemas(base, overlay, database):
-    assert sorted(item["kind"] for item in base) == sorted(expected_kinds(database))
-    assert sorted(item["kind"] for item in overlay) == sorted([*expected_kinds(database), "Ingress"])
+def test_base_and_overlay_validate_strictly_against_the_kubernetes_schemas(base, overlay, database, server):
+    assert sorted(item["kind"] for item in base) == sorted(expected_kinds(database, server))
+    assert sorted(item["kind"] for item in overlay) == sorted([*expected_kinds(database, server), "Ingress"])
     for item in [*base, *overlay]:
         for version in KUBERNETES_VERSIONS:
             kubernetes_validate.validate(item, version, strict=True)
     # Strict means strict: a misspelt field is refused.
-    misspelt = copy.deepcopy(only(base, "Deployment"))
+    misspelt = copy.deepcopy(only(base, "Deployment", "web"))
     misspelt["spec"]["template"]["spec"]["terminationGracePeriod"] = 1
     with pytest.raises(kubernetes_validate.ValidationError):
         kubernetes_validate.validate(misspelt, KUBERNETES_VERSIONS[0], strict=True)
@@ -136,13 +139,13 @@ def test_no_pod_mounts_a_service_account_token(base, overlay):
         assert pod_spec(item)["automountServiceAccountToken"] is False, item["metadata"]["name"]
 
 
-def test_every_selector_picks_the_web_pods_or_every_pod_of_the_app_and_every_object_carries_its_label(
+def test_every_selector_picks_its_components_pods_or_every_pod_of_the_app_and_every_object_carries_its_label(
     base, overlay
 ):
     for objects in (base, overlay):
-        deployment = only(objects, "Deployment")
-        app = deployment["metadata"]["labels"]["app.kubernetes.io/name"]
-        # The pods, and those of a worker added later (its Deployment with its own component).
+        app = only(objects, "Deployment", "web")["metadata"]["labels"]["app.kubernetes.io/name"]
+        # The pods, the worker's where it has a Deployment, and those of another kind added later
+        # (its Deployment with a component of its own).
         pods = workloads(with_a_worker(objects))
         for item in objects:
             assert item["metadata"]["labels"]["app.kubernetes.io/name"] == app, item["metadata"]["name"]
@@ -157,12 +160,46 @@ def test_every_selector_picks_the_web_pods_or_every_pod_of_the_app_and_every_obj
                 # too, to all but what another policy admits.
                 assert picked == [pod["metadata"]["name"] for pod in pods], item["metadata"]["name"]
             else:
-                # The Deployment's own pods, the Service's, the disruption budget's and those the
-                # web port is open to: the web pods, never the migration Job's or a worker's.
-                assert picked == [deployment["metadata"]["name"]], item["kind"]
+                # A Deployment's own pods, the Service's, a disruption budget's and those the web
+                # port is open to: the pods of the object's own component (the web pods for the
+                # Service and the port), never the migration Job's or another component's.
+                component = item["metadata"]["labels"][COMPONENT]
+                assert selector[COMPONENT] == component
+                owner = only(objects, "Deployment", component)["metadata"]["name"]
+                assert picked == [owner], item["kind"]
+        assert selector_labels(only(objects, "Service"))[COMPONENT] == "web"
         for job in (item for item in objects if item["kind"] == "Job"):
             assert "selector" not in job["spec"], "Kubernetes makes a Job's selector"
             assert pod_labels(job)["app.kubernetes.io/name"] == app
+
+
+def test_the_worker_runs_the_tasks_with_a_heartbeat_probe_beside_or_apart_from_the_web_pods(
+    base, project, database, server
+):
+    tasks = variants.WORKERS[variants.paired_worker(database, server)]
+    containers = [container for workload in workloads(base) for container in pod_spec(workload)["containers"]]
+    workers = [container for container in containers if container["name"] == "worker"]
+    if not tasks.command:
+        assert workers == []
+        return
+    (worker,) = workers
+    assert worker["command"] == tasks.command.split()
+    (package,) = [path.parent.name for path in project.glob("*/healthcheck.py")]
+    probe = ["python", "-m", f"{package}.healthcheck"]
+    for name in ("startup", "liveness"):
+        assert worker[f"{name}Probe"]["exec"]["command"] == probe
+    assert worker["envFrom"] == web_container(base)["envFrom"], "the same settings as the web pods"
+    if variants.DATABASES[database].scales_out:
+        deployment = only(base, "Deployment", "worker")
+        assert "ports" not in worker, "it takes no connection, and no Service selects it"
+        assert worker["readinessProbe"]["exec"]["command"] == probe
+        assert only(base, "PodDisruptionBudget", "worker")["spec"]["maxUnavailable"] == 1
+    else:
+        # SQLite: one pod owns the volume, and the worker runs in it, beside the web container.
+        deployment = only(base, "Deployment", "web")
+        assert "/data" in {mount["mountPath"] for mount in worker["volumeMounts"]}
+    grace = pod_spec(deployment)["terminationGracePeriodSeconds"]
+    assert grace > tasks.shutdown_timeout, "the task in hand gets its time before the kill"
 
 
 def test_only_the_web_port_takes_connections_and_outgoing_ones_stay_open(base, overlay):
@@ -198,14 +235,14 @@ def test_migrate_container_is_the_same_in_the_job_and_the_init_container(kubectl
 
 
 def test_replicas_and_storage_follow_the_database(base, database):
-    deployment = only(base, "Deployment")
+    deployment = only(base, "Deployment", "web")
     if variants.DATABASES[database].scales_out:
         autoscaler = only(base, "HorizontalPodAutoscaler")["spec"]
         assert autoscaler["minReplicas"] >= 2
         assert autoscaler["scaleTargetRef"]["name"] == deployment["metadata"]["name"]
         assert "replicas" not in deployment["spec"], "the autoscaler owns the number of replicas"
         assert deployment["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
-        assert only(base, "PodDisruptionBudget")["spec"]["maxUnavailable"] == 1
+        assert only(base, "PodDisruptionBudget", "web")["spec"]["maxUnavailable"] == 1
     else:
         assert deployment["spec"]["replicas"] == 1
         assert deployment["spec"]["strategy"] == {"type": "Recreate"}
@@ -242,8 +279,8 @@ def test_overlay_sets_the_image_by_digest_and_the_host_and_the_readme_creates_th
 
 def test_grace_period_outlasts_the_prestop_wait_and_the_gateway_shutdown(project, base, server):
     gateway = variants.SERVERS[server]
-    spec = pod_spec(only(base, "Deployment"))
-    (container,) = spec["containers"]
+    spec = pod_spec(only(base, "Deployment", "web"))
+    container = web_container(base)
     pre_stop = container["lifecycle"]["preStop"]["sleep"]["seconds"]
     assert spec["terminationGracePeriodSeconds"] > pre_stop + gateway.shutdown_timeout
     # The gateway really is told that timeout, by its config file or its command line.
