@@ -497,11 +497,20 @@ def reserved_names() -> frozenset[str]:
     )
 
 
-def debian_packages(database: str | None = None) -> list[str]:
-    """What a machine needs to run the tests of one database's rows (or all, and every worker
-    backend's): the headers its driver compiles against on the host, and its test server."""
-    rows = [DATABASES[database]] if database else DATABASES.values()
+def debian_packages(database: str | None = None, worker: str | None = None) -> list[str]:
+    """What a machine needs to run the tests of one database's rows, with one worker backend's
+    (or of every row): the headers a driver compiles against on the host, and the test servers."""
+    rows = [DATABASES[database]] if database else list(DATABASES.values())
     packages = [package for row in rows for package in (*row.build_packages, *row.test_server_packages)]
-    if not database:
-        packages += [package for row in WORKERS.values() for package in row.test_server_packages]
+    workers = [WORKERS[worker]] if worker else [] if database else WORKERS.values()
+    packages += [package for row in workers for package in row.test_server_packages]
     return list(dict.fromkeys(packages))
+
+
+def image_cells() -> list[dict[str, str]]:
+    """The database x server cells the image tests run, each with its paired worker."""
+    return [
+        {"database": database, "server": server, "worker": paired_worker(database, server)}
+        for database in DATABASES
+        for server in SERVERS
+    ]

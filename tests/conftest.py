@@ -39,9 +39,20 @@ def pytest_addoption(parser):
     group.addoption("--python-version", choices=MATRIX["python_version"], help="render only this Python")
 
 
-def pytest_collection_modifyitems(items):
+def pytest_collection_modifyitems(config, items):
     """Mark each test by what it needs, for the workflow's jobs to select by (-m): `docker`, a
-    test that talks to the Docker engine; `cell`, one of those that runs once per variant."""
+    test that talks to the Docker engine; `cell`, one of those that runs once per variant. Leave
+    out a test whose own list of cells (@pytest.mark.parametrize) has a value --database,
+    --server or --worker did not choose."""
+    chosen = {name: config.getoption(name) for name in MATRIX}
+    kept, left_out = [], []
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        mismatch = any(value and name in params and params[name] != value for name, value in chosen.items())
+        (left_out if mismatch else kept).append(item)
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = kept
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
         if "docker_client" in fixtures:

@@ -45,17 +45,18 @@ def test_workflow_actions_are_pinned_to_commits():
 def test_workflow_matrix_and_packages_come_from_the_table():
     jobs = yaml.safe_load(WORKFLOW.read_text())["jobs"]
     assert jobs["image"]["strategy"]["matrix"] == "${{ fromJSON(needs.variants.outputs.matrix) }}"
-    assert json.loads(variant_facts("matrix")) == {
-        "database": list(variants.DATABASES),
-        "server": list(variants.SERVERS),
-    }
+    cells = json.loads(variant_facts("matrix"))["include"]
+    assert [(cell["database"], cell["server"]) for cell in cells] == [
+        (database, server) for database in variants.DATABASES for server in variants.SERVERS
+    ]
+    assert all(cell["worker"] == variants.paired_worker(cell["database"], cell["server"]) for cell in cells)
     mysql = variants.DATABASES["mysql"]
     assert variant_facts("debian-packages", "mysql").split() == [
         *mysql.build_packages,
         *mysql.test_server_packages,
     ]
     everything = set(variant_facts("debian-packages").split())
-    for row in variants.DATABASES.values():
+    for row in [*variants.DATABASES.values(), *variants.WORKERS.values()]:
         assert everything >= {*row.build_packages, *row.test_server_packages}
 
 
