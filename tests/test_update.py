@@ -36,8 +36,8 @@ from harness.render import (
 )
 from harness.services import has_test_server
 
-ROWS = {"database": variants.DATABASES, "server": variants.SERVERS}
-# Every ordered pair of databases and of gateway servers.
+ROWS = {"database": variants.DATABASES, "server": variants.SERVERS, "worker": variants.WORKERS}
+# Every ordered pair of databases, of gateway servers and of worker backends.
 SWITCHES = [(question, old, new) for question, rows in ROWS.items() for old, new in permutations(rows, 2)]
 SWITCHED_FILES = ["requirements.in", "requirements.txt", "Dockerfile", "docker-compose.yml", ".env-local"]
 CONFLICT_MARKERS = ("<<<<<<< ", ">>>>>>> ")
@@ -215,6 +215,21 @@ def test_server_switch_names_the_removed_config_file(copier_template, tmp_path, 
     assert not (project / config).exists()
     assert f"git show HEAD:{config}" in result.stderr, result.stderr
     assert "# tuned by the user" in git(project, "show", f"HEAD:{config}")
+
+
+def test_switch_to_no_worker_names_the_removed_worker_command(copier_template, tmp_path):
+    old = next(name for name, row in variants.WORKERS.items() if row.command)
+    new = next(name for name, row in variants.WORKERS.items() if not row.command)
+    project = user_project(copier_template, tmp_path / "project", worker=old)
+    path = "example_shop/management/commands/worker.py"
+    with (project / path).open("a") as command:
+        command.write("\n# tuned by the user\n")
+    commit_all(project, "Tune the worker")
+    result = copier_update(project, worker=new)
+    assert result.returncode == 0, result.stderr
+    assert not (project / path).exists()
+    assert f"{path} was removed: with worker={new}, no worker process runs tasks" in result.stderr
+    assert "# tuned by the user" in git(project, "show", f"HEAD:{path}")
 
 
 # --- a user's edit next to the lines a switch changes ----------------------------------------------
