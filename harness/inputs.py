@@ -32,7 +32,7 @@ for case, environment in request["cases"].items():
     except Exception:
         outcomes[case] = {"traceback": traceback.format_exc()}
     else:
-        outcomes[case] = {"settings": {name: values[name] for name in request["names"]}}
+        outcomes[case] = {"settings": {name: values[name] for name in request["names"] if name in values}}
 print(json.dumps(outcomes, default=str))
 """
 

@@ -50,6 +50,8 @@ class Case:
     database: str | None = None
     # Read by the gateway server itself: checked by `python -m SLUG.environment`, not settings.
     gateway: bool = False
+    # Only on projects with this worker backend (None: any; tried with the database's paired one).
+    worker: str | None = None
 
 
 def s3(host: str, path: str = "/", secret: str = "S%2Fecret") -> str:
@@ -592,6 +594,50 @@ CASES = [
     Case("listen-address-empty", {"LISTEN_ADDRESS": ""}, Refused("LISTEN_ADDRESS", "empty"), gateway=True),
     Case("listen-address-loopback", {"LISTEN_ADDRESS": "127.0.0.1"}, Accepted(), gateway=True),
 ]
+# The worker backend whose server has a URL of its own, and one that runs a worker process.
+QUEUE_SERVER = next(name for name, row in variants.WORKERS.items() if row.url_variable)
+WORKER_PROCESS = next(name for name, row in variants.WORKERS.items() if row.command)
+REDIS = variants.WORKERS[QUEUE_SERVER].url_variable
+SHUTDOWN_DEFAULT = variants.WORKERS[WORKER_PROCESS].shutdown_timeout
+
+
+def queue_url(url: str) -> dict:
+    return {"RQ_QUEUES.default.URL": url}
+
+
+CASES += [
+    Case(f"{REDIS.lower()}-{name}", {REDIS: value}, expected, worker=QUEUE_SERVER)
+    for name, value, expected in (
+        ("unset", None, Refused(REDIS, "not set")),
+        ("empty", "", Refused(REDIS, "not set")),
+        ("http", "http://cache:6379/0", Refused(REDIS, "redis://")),
+        ("no-scheme", "cache:6379", Refused(REDIS, "redis://")),
+        ("no-host", "redis://:6379/0", Refused(REDIS, "host")),
+        ("bad-host", "redis://ca che/0", Refused(REDIS, "host")),
+        ("port-too-big", "redis://cache:99999/0", Refused(REDIS, "port")),
+        ("port-zero", "redis://cache:0/0", Refused(REDIS, "port")),
+        ("database-name", "redis://cache:6379/queue", Refused(REDIS, "database number")),
+        ("plain", "redis://cache:6379/0", Accepted(queue_url("redis://cache:6379/0"))),
+        ("no-database", "redis://cache", Accepted(queue_url("redis://cache"))),
+        (
+            "tls-password",
+            "rediss://:p%40ss@cache.example.com:6380/1",
+            Accepted(queue_url("rediss://:p%40ss@cache.example.com:6380/1")),
+        ),
+        ("ipv6", "redis://[::1]:6379/0", Accepted(queue_url("redis://[::1]:6379/0"))),
+    )
+] + [
+    Case(f"worker-shutdown-{name}", {"WORKER_SHUTDOWN_TIMEOUT": value}, expected, worker=WORKER_PROCESS)
+    for name, value, expected in (
+        ("unset", None, Accepted({"WORKER_SHUTDOWN_TIMEOUT": SHUTDOWN_DEFAULT})),
+        ("60", "60", Accepted({"WORKER_SHUTDOWN_TIMEOUT": 60})),
+        ("zero", "0", Refused("WORKER_SHUTDOWN_TIMEOUT", "from 1 to 3600")),
+        ("hour-and-one", "3601", Refused("WORKER_SHUTDOWN_TIMEOUT", "from 1 to 3600")),
+        ("words", "half a minute", Refused("WORKER_SHUTDOWN_TIMEOUT", "whole number")),
+        ("huge", "9" * 30, Refused("WORKER_SHUTDOWN_TIMEOUT", "out of range")),
+    )
+]
+
 SETTINGS_CASES = [case for case in CASES if not case.gateway]
 GATEWAY_CASES = [case for case in CASES if case.gateway]
 
@@ -618,7 +664,8 @@ def assert_one_line_refusal(message: object, refused: Refused):
 
 @pytest.fixture(scope="module")
 def settings_outcomes(render):
-    """settings_outcomes(database) -> {case id: outcome} for that database's cases, in one process."""
+    """settings_outcomes(database, worker) -> {case id: outcome} for the cases of that database and
+    worker backend (None: its paired one), in one process."""
     outcomes = {}
     names = sorted(
         {
@@ -629,23 +676,24 @@ def settings_outcomes(render):
         }
     )
 
-    def get(database):
-        if database not in outcomes:
-            cases = [c for c in SETTINGS_CASES if (c.database or DEFAULT) == database]
+    def get(database, worker):
+        if (database, worker) not in outcomes:
+            cases = [c for c in SETTINGS_CASES if (c.database or DEFAULT, c.worker) == (database, worker)]
             base = {
                 "DATABASE_URL": "sqlite:////data/db.sqlite3",
                 "DEFAULT_STORAGE_DSN": "file:///data/media/",
             }
             envs = {c.id: production_env(**{**base, **c.env}) for c in cases}
-            outcomes[database] = evaluate_settings(Manage(render(database=database)), SLUG, envs, names)
-        return outcomes[database]
+            project = render(database=database, **({"worker": worker} if worker else {}))
+            outcomes[database, worker] = evaluate_settings(Manage(project), SLUG, envs, names)
+        return outcomes[database, worker]
 
     return get
 
 
 @pytest.mark.parametrize("case", [case_param(c) for c in SETTINGS_CASES])
 def test_settings_take_the_value_exactly_or_refuse_it_in_one_line(case, settings_outcomes):
-    outcome = settings_outcomes(case.database or DEFAULT)[case.id]
+    outcome = settings_outcomes(case.database or DEFAULT, case.worker)[case.id]
     assert "traceback" not in outcome, outcome["traceback"]
     if isinstance(case.expected, Refused):
         assert "exit" in outcome, f"accepted: {outcome}"
@@ -663,7 +711,9 @@ IMAGE_BASE = {
 }
 # The settings' refusals, tried in the environment check too: it imports the settings before any
 # gateway starts (uvicorn's workers would otherwise fail on them one after another, forever).
-SETTINGS_REFUSALS = [c for c in CASES if isinstance(c.expected, Refused) and not c.gateway and not c.database]
+SETTINGS_REFUSALS = [
+    c for c in CASES if isinstance(c.expected, Refused) and not c.gateway and not c.database and not c.worker
+]
 
 
 @pytest.mark.parametrize("case", [case_param(c) for c in GATEWAY_CASES + SETTINGS_REFUSALS])
@@ -678,14 +728,22 @@ def test_the_environment_check_refuses_before_the_gateway_starts(case, render):
 
 def test_the_table_holds_enough_cases():
     refused = [case for case in CASES if isinstance(case.expected, Refused)]
-    assert len(CASES) >= 140
-    assert len(refused) >= 90
+    assert len(CASES) >= 160
+    assert len(refused) >= 100
 
 
 def test_image_refuses_every_bad_value_with_a_last_line_naming_it(server, render, build, docker_client):
-    """Each refusal, as the image's CMD under this gateway (on the default database's image)."""
+    """Each refusal, as the image's CMD under this gateway (on the default database's image, with
+    the worker paired with them: the worker's own cases on the image that has it)."""
     image = build(render(database=DEFAULT, server=server))
-    refused = [c for c in CASES if isinstance(c.expected, Refused) and (c.database or DEFAULT) == DEFAULT]
+    worker = variants.paired_worker(DEFAULT, server)
+    refused = [
+        c
+        for c in CASES
+        if isinstance(c.expected, Refused)
+        and (c.database or DEFAULT) == DEFAULT
+        and c.worker in (None, worker)
+    ]
     outcomes = start_images_cmd(
         docker_client, image, {c.id: production_env(**{**IMAGE_BASE, **c.env}) for c in refused}
     )
