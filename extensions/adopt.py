@@ -251,6 +251,20 @@ def adopted_sqlite_file(dst: str, settings_module: str, database: str) -> str:
     return sqlite_file(dst, settings_module) if row and row.file_database else ""
 
 
+def worker_problem(dst: str, worker: str) -> str:
+    """Why an adopted project cannot have the worker backend `worker` ("" when it can): its
+    requirements pin a Django older than the backend's packages install with."""
+    row = variants.WORKERS.get(worker)
+    where = facts.project_requirements(dst).lines.get("django", "")
+    pinned = re.search(r"==\s*([0-9][0-9.]*)", where.partition(": ")[2])
+    version = Version(pinned.group(1)) if pinned else None
+    if row is None or version is None or version >= Version(row.django_floor):
+        return ""
+    fits = [name for name, other in variants.WORKERS.items() if version >= Version(other.django_floor)]
+    instead = f", or answer worker={' or '.join(fits)}" if fits else ""
+    return f"worker={worker} needs Django {row.django_floor} or later, but {where}: raise that pin{instead}"
+
+
 def settings_module_problem(module: str, slug: str) -> str:
     """Why `module` cannot be the adopted project's production settings module, or "" when it can."""
     if not re.fullmatch(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)+", module or ""):
@@ -784,3 +798,4 @@ class AdoptionHelpers(Extension):
             adopted_sqlite_file=adopted_sqlite_file,
         )
         environment.filters["settings_module_problem"] = settings_module_problem
+        environment.globals["worker_problem"] = worker_problem

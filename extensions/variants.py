@@ -208,6 +208,9 @@ class Worker:
     # The template (under template/) of the project's `manage.py worker` command, which runs the
     # tasks in a container of its own; "": no worker process, tasks run where they are enqueued.
     worker_template: str = ""
+    # The oldest Django its packages install with: an adopted project pinning an older one is
+    # refused this answer, in one line.
+    django_floor: str = "4.2"
     # Seconds the worker gives the task in hand after SIGTERM before it returns it to the queue (the
     # default of WORKER_SHUTDOWN_TIMEOUT); the Kubernetes grace period is derived from it.
     shutdown_timeout: int = 25
@@ -413,6 +416,7 @@ WORKERS: dict[str, Worker] = {
         label="Database: django-tasks-db, a worker process polls the project's database",
         requirements=(TASKS_API, "django-tasks-db[compat]==0.13.0"),
         backend="django_tasks_db.DatabaseBackend",
+        django_floor="5.2",
         apps=("django_tasks", "django_tasks_db"),
         runs_tasks="in the worker container, which polls the database for it every second",
         worker_template="_includes/worker_database.py.jinja",

@@ -45,6 +45,8 @@ class Example:
     based_on: str | None = None
     # Files the example commits that the image must not hold all the same (secrets).
     kept_out: tuple[str, ...] = ()
+    # The worker answer it is adopted with (None: the default).
+    worker: str | None = None
 
 
 # What split_settings' books/.gitignore ignores (its /exports/ and *.key): there when the image is built.
@@ -64,7 +66,7 @@ EXAMPLE_PROJECTS = {
         ),
         Example(
             "custom_user", "crm", "crm.settings", "postgresql", "1 member", "accounts/team.css", "uvicorn",
-            "crm/local_settings.py",
+            "crm/local_settings.py", worker="redis",
         ),
         # split_settings as real projects are: requirements.txt includes requirements/production.txt,
         # which includes base.txt and pins psycopg2 (source only) and a gunicorn older than the

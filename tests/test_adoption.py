@@ -34,6 +34,7 @@ from harness.images import App, ProxiedClient, run_once
 from harness.releases import takes_the_first_tag_changing_only_its_answers
 from harness.render import copier_cli, copier_update
 from harness.terminal import Questionnaire
+from harness.workers import start_worker, wait_for_health
 
 SUPERUSER = {
     "DJANGO_SUPERUSER_USERNAME": "admin",
@@ -51,7 +52,7 @@ def example(request) -> Example:
 def adoption(example, copier_template, tmp_path_factory):
     """The example adopted by `copier copy --trust --defaults`, not yet committed."""
     project = user_project(example, tmp_path_factory.mktemp(f"adopt-{example.name}") / example.name)
-    return adopt(project, copier_template)
+    return adopt(project, copier_template, *([f"--data=worker={example.worker}"] if example.worker else []))
 
 
 @pytest.fixture(scope="module")
@@ -287,6 +288,36 @@ def test_adopted_image_leaves_out_the_files_git_ignores_and_committed_env_files_
         *git(adopted, "ls-files", "data").split(),  # committed files in data/ (sqlite_startproject's)
     )
     assert app.exec(*in_app_command(ignored + own)).split() == list(own)
+
+
+@pytest.mark.parametrize("example", [name for name, e in EXAMPLE_PROJECTS.items() if e.worker], indirect=True)
+def test_a_project_adopted_with_a_worker_runs_it_from_its_image(
+    served, example, adopted, docker_client, task_servers
+):
+    _app, image, env, volumes = served
+    row = variants.WORKERS[example.worker]
+    assert row.backend in (adopted / example.package / "twelve_factor.py").read_text()
+    backend = {row.url_variable: task_servers(example.worker).fresh_url()} if row.test_server else {}
+    worker = start_worker(docker_client, image, {**env, **backend}, volumes)
+    try:
+        # Its heartbeat: the worker reached the database and waits for tasks.
+        wait_for_health(worker, "healthy", timeout=60)
+    finally:
+        worker.remove()
+
+
+def test_a_worker_whose_packages_need_a_newer_django_than_the_project_pins_is_refused_in_one_line(
+    copier_template, tmp_path
+):
+    example = EXAMPLE_PROJECTS["custom_user"]  # pins django==5.1.15
+    project = user_project(example, tmp_path / example.name)
+    worker = next(name for name, row in variants.WORKERS.items() if row.django_floor == "5.2")
+    adoption = adopt(project, copier_template, f"--data=worker={worker}")
+    assert adoption.returncode != 0
+    last = adoption.output.strip().splitlines()[-1]
+    assert f"worker={worker} needs Django 5.2 or later, but requirements.txt line 1: django==5.1.15" in last
+    assert "raise that pin, or answer worker=" in last
+    assert not (project / ".copier-answers.yml").exists(), "nothing is written"
 
 
 def test_adoption_lets_a_file_git_tracks_into_the_image_though_gitignore_matches_it(
