@@ -3,6 +3,7 @@ to it."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -274,26 +275,30 @@ class ProxiedClient(requests.Session):
         )
 
 
-def compose_run(client, image: str, compose: list[str], folder: Path, args: list[str], timeout=600):
-    """`docker-compose run` with `args` in `folder`, its web service the already built `image`
-    (tagged by the names Compose v1 and v2 give their own build, so it builds nothing); the stack
-    is taken down and the tags removed afterwards."""
+@contextlib.contextmanager
+def compose_stack(client, image: str, compose: list[str], folder: Path, services=("web",)):
+    """compose(*args) runs `docker-compose *args` in `folder` (a project of its own), whose
+    `services` are the already built `image` (tagged by the names Compose v1 and v2 give their
+    own build, so it builds nothing); the stack is taken down and the tags removed afterwards."""
     name = f"workflow{uuid.uuid4().hex[:8]}"
-    web_images = [f"{name}_web", f"{name}-web"]
-    for web_image in web_images:
-        client.images.get(image).tag(web_image, "latest")
+    tags = [f"{name}{separator}{service}" for service in services for separator in "_-"]
+    for tag in tags:
+        client.images.get(image).tag(tag, "latest")
     env = {**os.environ, "COMPOSE_PROJECT_NAME": name}
+
+    def run(*args: str, timeout=600) -> subprocess.CompletedProcess:
+        options = {"cwd": folder, "env": env, "capture_output": True, "text": True}
+        return subprocess.run([*compose, *args], check=False, timeout=timeout, **options)
+
     try:
-        return subprocess.run(
-            [*compose, "run", *args],
-            cwd=folder,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
+        yield run
     finally:
-        subprocess.run([*compose, "down"], cwd=folder, env=env, capture_output=True, check=False)
-        for web_image in web_images:
-            client.images.remove(f"{web_image}:latest")
+        run("down", "--volumes")
+        for tag in tags:
+            client.images.remove(f"{tag}:latest")
+
+
+def compose_run(client, image: str, compose: list[str], folder: Path, args: list[str], timeout=600):
+    """`docker-compose run` with `args` in `folder`, its web service the already built `image`."""
+    with compose_stack(client, image, compose, folder) as run:
+        return run("run", *args, timeout=timeout)

@@ -7,6 +7,8 @@ heartbeat makes Docker's health check, which the Kubernetes probes share, mean s
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 import time
 
 import pytest
@@ -14,7 +16,7 @@ import pytest
 from extensions import variants
 from harness import services
 from harness.environments import production_env
-from harness.images import App, run_once, with_test_views
+from harness.images import App, compose_stack, run_once, with_test_views
 from harness.workers import enqueue_nap, health, start_worker, wait_for_health, wait_for_status
 
 WITH_PROCESS = [name for name, row in variants.WORKERS.items() if row.command]
@@ -23,6 +25,15 @@ WITH_PROCESS = [name for name, row in variants.WORKERS.items() if row.command]
 HEARTBEAT_CELLS = list(zip(variants.DATABASES, WITH_PROCESS, strict=False))
 # A backend queued in the project's database is reached differently on each; one with a server of
 # its own is the same whatever the database (its first is enough).
+# Compose can run only the services whose images need no registry: a file database's project
+# (no database service) with a worker backend that has no service of its own.
+COMPOSE_CELLS = [
+    (database, worker)
+    for database, db in variants.DATABASES.items()
+    if not db.compose
+    for worker, row in variants.WORKERS.items()
+    if row.command and not row.compose
+]
 UNREACHABLE_CELLS = [
     (database, name)
     for name, row in variants.WORKERS.items()
@@ -148,3 +159,36 @@ def test_a_busy_worker_stays_healthy_and_a_stopped_one_turns_unhealthy_within_a_
     assert health(worker) == "healthy", worker.container.attrs["State"]["Health"]["Log"][-1]
     worker.container.kill(signal="SIGSTOP")
     assert wait_for_health(worker, "unhealthy", timeout=60) < 60
+
+
+@pytest.mark.parametrize(("database", "worker"), COMPOSE_CELLS)
+def test_compose_up_starts_the_worker_which_runs_a_task_enqueued_in_a_web_container(
+    worker_project, build, docker_client, docker_compose, tmp_path
+):
+    image = build(worker_project)
+    project = shutil.copytree(worker_project, tmp_path / "project")
+    # A checkout as a user has it: readable by the container's user, `data` writable.
+    subprocess.run(["chmod", "-R", "a+rX", project], check=True)
+    (project / "data").chmod(0o777)
+    (package,) = [path.parent.name for path in project.glob("*/healthcheck.py")]
+    in_web = ["run", "--rm", "web", "python", "manage.py"]
+    with compose_stack(docker_client, image, docker_compose, project, services=("web", "worker")) as compose:
+        migrated = compose(*in_web, "migrate")
+        assert migrated.returncode == 0, migrated.stdout[-3000:] + migrated.stderr[-3000:]
+        started = compose("up", "--detach", "worker")
+        assert started.returncode == 0, started.stderr[-3000:]
+        task = f"from {package}.tasks import clear_expired_sessions as task"
+        enqueue = f"{task}; print(task.enqueue().id)"
+        enqueued = compose(*in_web, "shell", "--verbosity=0", "-c", enqueue)
+        assert enqueued.returncode == 0, enqueued.stderr[-3000:]
+        task_id = enqueued.stdout.split()[-1]
+        status = f"{task}; print(task.get_result({task_id!r}).status)"
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            result = compose(*in_web, "shell", "--verbosity=0", "-c", status)
+            if result.stdout.split()[-1:] == ["SUCCESSFUL"]:
+                break
+        else:
+            raise AssertionError(f"{result.stdout}{result.stderr}{compose('logs', 'worker').stdout[-3000:]}")
+        assert task_id in compose("logs", "worker").stdout, "the worker container ran it"
+        assert "(healthy)" in compose("ps", "worker").stdout
