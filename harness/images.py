@@ -65,7 +65,8 @@ def build_once(client, context: Path) -> str:
             relative = path.relative_to(context).as_posix()
             digest.update(f"{relative}\0{path.stat().st_mode & 0o111}\0".encode())
             digest.update(path.read_bytes())
-    tag = f"{TEST_IMAGES}/{context.name.lower()[:40]}:{digest.hexdigest()[:16]}"
+    # A repository name may not end in a separator where the 40 characters cut it.
+    tag = f"{TEST_IMAGES}/{context.name.lower()[:40].rstrip('-_.')}:{digest.hexdigest()[:16]}"
     with locks.exclusive(tag.replace("/", "-").replace(":", "-")):
         try:
             client.images.get(tag)

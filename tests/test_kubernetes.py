@@ -255,7 +255,7 @@ def test_replicas_and_storage_follow_the_database(base, database):
 
 
 def test_overlay_sets_the_image_by_digest_and_the_host_and_the_readme_creates_the_secret(
-    project, base, overlay
+    project, base, overlay, database, server
 ):
     assert not [item for item in overlay if item["kind"] == "Secret"], "no secret in the repository"
     container = web_container(overlay)
@@ -271,7 +271,9 @@ def test_overlay_sets_the_image_by_digest_and_the_host_and_the_readme_creates_th
     readme = (project / "README.md").read_text()
     command = re.search(r"kubectl create secret generic (\S+)(.*?)\n\s*```", readme, re.DOTALL)
     assert command, "the README gives the kubectl create secret command"
-    assert set(re.findall(r"--from-literal=(\w+)=", command.group(2))) == SECRET_KEYS
+    tasks = variants.WORKERS[variants.paired_worker(database, server)]
+    secret_keys = SECRET_KEYS | ({tasks.url_variable} if tasks.url_variable else set())
+    assert set(re.findall(r"--from-literal=(\w+)=", command.group(2))) == secret_keys
     for item in (container, migrating_container(overlay)[1]):
         secrets = [ref["secretRef"]["name"] for ref in item["envFrom"] if "secretRef" in ref]
         assert secrets == [command.group(1)]

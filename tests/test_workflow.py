@@ -56,8 +56,10 @@ def test_workflow_matrix_and_packages_come_from_the_table():
         *mysql.test_server_packages,
     ]
     everything = set(variant_facts("debian-packages").split())
-    for row in [*variants.DATABASES.values(), *variants.WORKERS.values()]:
+    for row in variants.DATABASES.values():
         assert everything >= {*row.build_packages, *row.test_server_packages}
+    for row in variants.WORKERS.values():
+        assert everything >= set(row.test_server_packages)
 
 
 def collected(*args: str) -> set[str]:
