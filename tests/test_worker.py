@@ -191,4 +191,8 @@ def test_compose_up_starts_the_worker_which_runs_a_task_enqueued_in_a_web_contai
         else:
             raise AssertionError(f"{result.stdout}{result.stderr}{compose('logs', 'worker').stdout[-3000:]}")
         assert task_id in compose("logs", "worker").stdout, "the worker container ran it"
-        assert "(healthy)" in compose("ps", "worker").stdout
+        # Docker's first health check runs 10 s after the start (the image's HEALTHCHECK interval).
+        deadline = time.monotonic() + 45
+        while "(healthy)" not in (listed := compose("ps", "worker").stdout):
+            assert time.monotonic() < deadline, listed
+            time.sleep(1)
