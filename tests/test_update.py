@@ -196,6 +196,20 @@ def test_switch_keeps_user_work(copier_template, tmp_path, question, old, new):
     assert_settings_work(project, tmp_path)
 
 
+def switch_away_from_a_tuned_file(template, tmp_path, path: str, question: str, old: str, new: str):
+    """A project on `old` whose user tuned the template's file `path` and committed, switched to
+    `new`, which has no such file: the update's result; the file is gone, the user's version in git."""
+    project = user_project(template, tmp_path / "project", **{question: old})
+    with (project / path).open("a") as tuned:
+        tuned.write("\n# tuned by the user\n")
+    commit_all(project, f"Tune {path}")
+    result = copier_update(project, **{question: new})
+    assert result.returncode == 0, result.stderr
+    assert not (project / path).exists()
+    assert "# tuned by the user" in git(project, "show", f"HEAD:{path}")
+    return result
+
+
 @pytest.mark.parametrize(
     ("old", "new"),
     [
@@ -205,31 +219,18 @@ def test_switch_keeps_user_work(copier_template, tmp_path, question, old, new):
     ],
 )
 def test_server_switch_names_the_removed_config_file(copier_template, tmp_path, old, new):
-    project = user_project(copier_template, tmp_path / "project", server=old)
     config = variants.SERVERS[old].config_file
-    with (project / config).open("a") as config_file:
-        config_file.write("\n# tuned by the user\n")
-    commit_all(project, "Tune the gateway")
-    result = copier_update(project, server=new)
-    assert result.returncode == 0, result.stderr
-    assert not (project / config).exists()
+    result = switch_away_from_a_tuned_file(copier_template, tmp_path, config, "server", old, new)
     assert f"git show HEAD:{config}" in result.stderr, result.stderr
-    assert "# tuned by the user" in git(project, "show", f"HEAD:{config}")
 
 
 def test_switch_to_no_worker_names_the_removed_worker_command(copier_template, tmp_path):
     old = next(name for name, row in variants.WORKERS.items() if row.command)
     new = next(name for name, row in variants.WORKERS.items() if not row.command)
-    project = user_project(copier_template, tmp_path / "project", worker=old)
     path = "example_shop/management/commands/worker.py"
-    with (project / path).open("a") as command:
-        command.write("\n# tuned by the user\n")
-    commit_all(project, "Tune the worker")
-    result = copier_update(project, worker=new)
-    assert result.returncode == 0, result.stderr
-    assert not (project / path).exists()
+    result = switch_away_from_a_tuned_file(copier_template, tmp_path, path, "worker", old, new)
     assert f"{path} was removed: with worker={new}, no worker process runs tasks" in result.stderr
-    assert "# tuned by the user" in git(project, "show", f"HEAD:{path}")
+    assert f"git show HEAD:{path}" in result.stderr
 
 
 # --- a user's edit next to the lines a switch changes ----------------------------------------------
