@@ -55,12 +55,18 @@ LAYOUT_NAMES = (
 
 @dataclass(frozen=True)
 class ComposeService:
-    """The local `database_default` service in docker-compose.yml."""
+    """A backing service in docker-compose.yml: the database's `database_default`, or a worker
+    backend's server."""
 
     image: str
     environment: dict[str, str]
     healthcheck: str
     data_path: str
+    # Where no registry serves `image` (this template's own tests offline), the Debian packages and
+    # the command of a stand-in of that name built on the offline base image (harness/stand_ins.py);
+    # none where the official image's start-up (users, initial databases) has no stand-in yet.
+    stand_in_packages: tuple[str, ...] = ()
+    stand_in_command: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -438,6 +444,9 @@ WORKERS: dict[str, Worker] = {
             environment={},
             healthcheck="redis-cli ping",
             data_path="/data",
+            stand_in_packages=("redis-server",),
+            # Like the official image: every interface, no password, its data in /data.
+            stand_in_command=("redis-server", "--protected-mode", "no", "--dir", "/data"),
         ),
         local_url="redis://redis:6379/0",
         imports=RQ_IMPORTS,

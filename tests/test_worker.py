@@ -14,7 +14,7 @@ import time
 import pytest
 
 from extensions import variants
-from harness import services
+from harness import services, stand_ins
 from harness.environments import production_env
 from harness.images import App, compose_stack, run_once, with_test_views
 from harness.workers import enqueue_nap, health, start_worker, wait_for_health, wait_for_status
@@ -25,14 +25,14 @@ WITH_PROCESS = [name for name, row in variants.WORKERS.items() if row.command]
 HEARTBEAT_CELLS = list(zip(variants.DATABASES, WITH_PROCESS, strict=False))
 # A backend queued in the project's database is reached differently on each; one with a server of
 # its own is the same whatever the database (its first is enough).
-# Compose can run only the services whose images need no registry: a file database's project
-# (no database service) with a worker backend that has no service of its own.
+# Compose runs here the services whose images need no registry or have a stand-in: a file
+# database's project (no database service) with each worker backend that has a process.
 COMPOSE_CELLS = [
     (database, worker)
     for database, db in variants.DATABASES.items()
-    if not db.compose
+    if not db.compose or db.compose.stand_in_packages
     for worker, row in variants.WORKERS.items()
-    if row.command and not row.compose
+    if row.command and (not row.compose or row.compose.stand_in_packages)
 ]
 UNREACHABLE_CELLS = [
     (database, name)
@@ -163,9 +163,12 @@ def test_a_busy_worker_stays_healthy_and_a_stopped_one_turns_unhealthy_within_a_
 
 @pytest.mark.parametrize(("database", "worker"), COMPOSE_CELLS)
 def test_compose_up_starts_the_worker_which_runs_a_task_enqueued_in_a_web_container(
-    worker_project, build, docker_client, docker_compose, tmp_path
+    database, worker, worker_project, build, docker_client, docker_compose, tmp_path
 ):
     image = build(worker_project)
+    for service in (variants.DATABASES[database].compose, variants.WORKERS[worker].compose):
+        if service:
+            stand_ins.service_image(docker_client, service)
     project = shutil.copytree(worker_project, tmp_path / "project")
     # A checkout as a user has it: readable by the container's user, `data` writable.
     subprocess.run(["chmod", "-R", "a+rX", project], check=True)
