@@ -31,9 +31,8 @@ def service_image(client, service: ComposeService) -> str:
     if not service.stand_in_packages:
         raise AssertionError(f"{name} cannot be pulled here and its row has no stand_in_packages")
     base = find_base_image(client)
-    recipe = hashlib.sha256(
-        "\0".join([client.images.get(base).id, *service.stand_in_packages, *service.stand_in_command]).encode()
-    ).hexdigest()[:16]
+    parts = [client.images.get(base).id, *service.stand_in_packages, *service.stand_in_command]
+    recipe = hashlib.sha256("\0".join(parts).encode()).hexdigest()[:16]
     with locks.exclusive(f"stand-in-{name.replace('/', '-').replace(':', '-')}"):
         try:
             if client.images.get(name).labels.get(STAND_IN_LABEL) == recipe:
