@@ -59,3 +59,14 @@ def wait_for_health(app: App, status: str, timeout: float) -> float:
         time.sleep(0.5)
     log = app.container.attrs["State"]["Health"].get("Log", [])[-2:]
     raise AssertionError(f"the container is {health(app)}, not {status}, after {timeout} s: {log}")
+
+
+def wait_for_health_check_saying(app: App, text: str, timeout: float) -> None:
+    """Until one of Docker's health checks of the container says `text` (its reason to fail)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        app.container.reload()
+        if any(text in check["Output"] for check in app.container.attrs["State"]["Health"].get("Log", [])):
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"no health check said {text!r} in {timeout} s:\n{app.logs()[-3000:]}")
