@@ -150,12 +150,38 @@ urlpatterns += [
 """
 
 
+# A periodic task for the tests only, added to the project's tasks.py (with_test_views): scheduled
+# every TEST_TICK_SECONDS where that is set, each run records when its tick was enqueued in a
+# table every project has (the sessions'), under a key starting "tick-". It uses the imports of the
+# example task's module.
+TEST_TASKS = """
+
+import os  # noqa: E402
+import uuid  # noqa: E402
+
+
+@task(takes_context=True)
+def record_tick(context):
+    Session.objects.create(
+        session_key=f"tick-{uuid.uuid4().hex}",
+        session_data=context.task_result.enqueued_at.isoformat(),
+        expire_date=timezone.now() + timedelta(days=1),
+    )
+
+
+if os.environ.get("TEST_TICK_SECONDS"):
+    every(timedelta(seconds=float(os.environ["TEST_TICK_SECONDS"])))(record_tick)
+"""
+
+
 def with_test_views(project: Path, destination: Path) -> Path:
-    """A copy of `project` at `destination` whose URLs add TEST_VIEWS' /slow/ and /client/ (one
-    image per gateway, whichever test builds it first)."""
+    """A copy of `project` at `destination` whose URLs add TEST_VIEWS' /slow/ and /client/, and
+    whose tasks add TEST_TASKS (one image per gateway, whichever test builds it first)."""
     copy = shutil.copytree(project, destination / f"test-views-{project.name}")
     (urls,) = copy.glob("*/urls.py")
     urls.write_text(urls.read_text() + TEST_VIEWS)
+    (tasks,) = copy.glob("*/tasks.py")
+    tasks.write_text(tasks.read_text() + TEST_TASKS)
     return copy
 
 

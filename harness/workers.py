@@ -3,10 +3,14 @@ the tasks a request enqueues (the test views' /nap/ of harness/images.py) to the
 
 from __future__ import annotations
 
+import os
 import time
 
 import requests
 
+from extensions import variants
+from harness import services
+from harness.environments import production_env
 from harness.images import App
 
 WORKER_COMMAND = ["python", "manage.py", "worker"]
@@ -17,6 +21,18 @@ HEADERS = {"Host": "example.com", "X-Forwarded-Proto": "https"}
 def start_worker(client, image: str, env: dict[str, str], volumes=None, **run_options) -> App:
     """The image with the worker's command, detached; nothing to wait for (it serves no port)."""
     return App(client, image, env, volumes, command=WORKER_COMMAND, **run_options).start(wait=False)
+
+
+def worker_env(database: str, worker: str, database_servers, task_servers, **overrides) -> dict[str, str]:
+    """Production's variables for `database` and `worker`, on a fresh database and backend of the
+    session's test servers (conftest's database_servers and task_servers)."""
+    if services.has_test_server(database):
+        database_url = database_servers(database).create_database(f"tasks_{os.urandom(4).hex()}")
+    else:
+        database_url = variants.DATABASES[database].local_database_url
+    row = variants.WORKERS[worker]
+    backend = {row.url_variable: task_servers(worker).fresh_url()} if row.test_server else {}
+    return production_env(DATABASE_URL=database_url, **backend, **overrides)
 
 
 def enqueue_nap(web: App, seconds: float) -> dict:
