@@ -26,18 +26,23 @@ OLD, NEW = "1.0.0", "2.0.0"
 # What release NEW adds at the end of a generated project's .gitignore.
 NEW_LINE = "/reports/"
 SCRIPT = Path("scripts") / "update-template"
+# And at the top of the script, which the update then rewrites while it runs.
+NEW_SCRIPT_LINE = "# Release 2.0.0's script, one line longer.\n"
 BRANCH = f"template-update/{NEW}"
 
 
 @pytest.fixture(scope="module")
 def releases(copier_template, tmp_path_factory) -> History:
     """A template repository with two releases: OLD, the template as it is, and NEW, which adds a
-    line at the end of a generated project's .gitignore."""
+    line at the end of a generated project's .gitignore and one near the top of its script."""
     newer = tmp_path_factory.mktemp("newer-template")
     for path in TEMPLATE_PATHS:
         subprocess.run(["cp", "-r", copier_template / path, newer], check=True)
     with (newer / "template" / ".gitignore").open("a") as gitignore:
         gitignore.write(f"{NEW_LINE}\n")
+    script = newer / "template" / SCRIPT
+    shebang, rest = script.read_text().split("\n", 1)
+    script.write_text(f"{shebang}\n{NEW_SCRIPT_LINE}{rest}")
     steps = {OLD: (copier_template, OLD), NEW: (newer, None)}
     return template_history(tmp_path_factory.mktemp("releases"), steps, newest=NEW)
 
@@ -113,9 +118,14 @@ def test_a_new_release_is_taken_on_a_branch_and_opened_as_one_pull_request(proje
     ]
     # Pushed, holding the release's change and its version, and nothing else.
     assert git(project, "ls-remote", "origin", BRANCH).split()[0] == git(project, "rev-parse", BRANCH).strip()
-    assert git(project, "diff", "--name-only", start, BRANCH).split() == [".copier-answers.yml", ".gitignore"]
+    assert git(project, "diff", "--name-only", start, BRANCH).split() == [
+        ".copier-answers.yml",
+        ".gitignore",
+        str(SCRIPT),
+    ]
     assert f"\n_commit: {NEW}\n" in git(project, "show", f"{BRANCH}:.copier-answers.yml")
     assert git(project, "show", f"{BRANCH}:.gitignore").endswith(f"\n{NEW_LINE}\n")
+    assert NEW_SCRIPT_LINE in git(project, "show", f"{BRANCH}:{SCRIPT}")
     # The user is back where they were.
     assert git(project, "branch", "--show-current").strip() == start
     assert git(project, "rev-parse", "HEAD") == head
