@@ -168,7 +168,7 @@ def test_three_workers_run_each_of_300_tasks_enqueued_by_concurrent_requests_exa
     wait_for_tallies(web, 1, timeout=60, workers=workers)
     statuses = enqueue_tallies_concurrently(web, 10, tasks - 10)
     assert statuses.count(200) == len(statuses), Counter(statuses)
-    wait_for_tallies(web, tasks, timeout=120, workers=workers)
+    wait_for_tallies(web, tasks, timeout=180, workers=workers)
     # Stopped, the workers have finished whatever they held: every run is counted.
     for worker in workers:
         worker.container.stop(timeout=30)
