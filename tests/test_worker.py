@@ -1,8 +1,9 @@
 """Background tasks on the image, for each worker backend with each database (the project cell
 that pairs them, so its image is the one the other tests build): a task that a request enqueues
-runs (in the worker container, or in the web process for a backend with none); on SIGTERM the
-worker finishes the task in hand, or returns it to the queue when it takes too long; and its
-heartbeat makes Docker's health check, which the Kubernetes probes share, mean something."""
+runs (in the worker container, or in the web process for a backend with none); three workers run
+each of 300 tasks exactly once; a worker outlives a restart of the server that holds its queue; on
+SIGTERM the worker finishes the task in hand, or returns it to the queue when it takes too long;
+and its heartbeat makes Docker's health check, which the Kubernetes probes share, mean something."""
 
 from __future__ import annotations
 
