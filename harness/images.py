@@ -97,7 +97,10 @@ def build_image(client, context: Path, tag: str, buildargs: dict[str, str] | Non
 
 # Views for the tests only, added to a copy of a project (with_test_views): one that takes 2 s, one
 # that answers the client's address and the scheme as Django sees them, and a task that sleeps,
-# with views that enqueue it (/nap/?seconds=N) and read its result (/nap/ID/).
+# with views that enqueue it (/nap/?seconds=N) and read its result (/nap/ID/); a task that adds a
+# row to a table of its own each time it runs, with views that enqueue it for tasks numbered
+# first..first+count-1 (/tally/?first=N&count=M, adding a row for each enqueued) and count the rows
+# per event and task number (/tally/counts/).
 TEST_VIEWS = """
 
 def slow(request):
@@ -141,11 +144,47 @@ def nap_result(request, result_id):
     return as_json(nap.get_result(result_id))
 
 
+def tally_sql(statement, parameters=()):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(statement, parameters)
+        return cursor.fetchall() if cursor.description else None
+
+
+@task()
+def tally(number):
+    tally_sql("INSERT INTO test_tally (task, event) VALUES (%s, 'ran')", [number])
+
+
+def enqueue_tallies(request):
+    from django.http import JsonResponse
+
+    first, count = int(request.GET["first"]), int(request.GET["count"])
+    tally_sql("CREATE TABLE IF NOT EXISTS test_tally (task integer NOT NULL, event varchar(8) NOT NULL)")
+    for number in range(first, first + count):
+        tally_sql("INSERT INTO test_tally (task, event) VALUES (%s, 'enqueued')", [number])
+        tally.enqueue(number)
+    return JsonResponse({"enqueued": count})
+
+
+def tallies(request):
+    from django.http import JsonResponse
+
+    rows = tally_sql("SELECT event, task, COUNT(*) FROM test_tally GROUP BY event, task")
+    counted = {"enqueued": {}, "ran": {}}
+    for event, number, times in rows:
+        counted[event][number] = times
+    return JsonResponse(counted)
+
+
 urlpatterns += [
     path("slow/", slow),
     path("client/", client),
     path("nap/", enqueue_nap),
     path("nap/<str:result_id>/", nap_result),
+    path("tally/", enqueue_tallies),
+    path("tally/counts/", tallies),
 ]
 """
 

@@ -1,30 +1,36 @@
 """Background tasks on the image, for each worker backend with each database (the project cell
 that pairs them, so its image is the one the other tests build): a task that a request enqueues
-runs (in the worker container, or in the web process for a backend with none); on SIGTERM the
-worker finishes the task in hand, or returns it to the queue when it takes too long; and its
-heartbeat makes Docker's health check, which the Kubernetes probes share, mean something."""
+runs (in the worker container, or in the web process for a backend with none); three workers run
+each of 300 tasks exactly once; a worker outlives a restart of the server that holds its queue; on
+SIGTERM the worker finishes the task in hand, or returns it to the queue when it takes too long;
+and its heartbeat makes Docker's health check, which the Kubernetes probes share, mean something."""
 
 from __future__ import annotations
 
-import os
+import re
 import shutil
 import subprocess
 import time
+from collections import Counter
 
 import pytest
 
 from extensions import variants
 from harness import services, stand_ins
-from harness.environments import production_env
 from harness.images import App, compose_stack, run_once, with_test_views
 from harness.workers import (
     enqueue_nap,
+    enqueue_tallies,
+    enqueue_tallies_concurrently,
     health,
     nap_result,
     start_worker,
+    tallies,
     wait_for_health,
     wait_for_health_check_saying,
     wait_for_status,
+    wait_for_tallies,
+    worker_env,
 )
 
 WITH_PROCESS = [name for name, row in variants.WORKERS.items() if row.command]
@@ -50,6 +56,20 @@ UNREACHABLE_CELLS = [
     if row.command
     for database in (list(variants.DATABASES) if not row.url_variable else list(variants.DATABASES)[:1])
 ]
+# The server that holds a backend's queue, restarted under its worker: the database for a backend
+# queued there (each database with a server: a SQLite file has nothing to restart), the backend's
+# own for one with a server of its own (Redis: the same whatever the database, so once, beside a
+# database that has no server to restart).
+RESTART_CELLS = [
+    (database, name)
+    for name, row in variants.WORKERS.items()
+    if row.command
+    for database in variants.DATABASES
+    if services.has_test_server(database) != bool(row.test_server)
+]
+# What the worker logs when its queue's server does not answer: this template's database worker,
+# RQ's worker.
+OUTAGE_LOGGED = re.compile(r"the database does not answer|could not connect to Redis")
 
 
 @pytest.fixture
@@ -60,13 +80,7 @@ def image(worker_project, build, tmp_path):
 @pytest.fixture
 def env(database, worker, database_servers, task_servers):
     """Production's variables for this database and worker backend, on fresh test servers."""
-    if services.has_test_server(database):
-        database_url = database_servers(database).create_database(f"tasks_{os.urandom(4).hex()}")
-    else:
-        database_url = variants.DATABASES[database].local_database_url
-    row = variants.WORKERS[worker]
-    backend = {row.url_variable: task_servers(worker).fresh_url()} if row.test_server else {}
-    return production_env(DATABASE_URL=database_url, **backend)
+    return worker_env(database, worker, database_servers, task_servers)
 
 
 @pytest.fixture
@@ -139,6 +153,61 @@ def test_a_task_that_outlasts_the_shutdown_timeout_goes_back_to_the_queue_and_th
     wait_for_status(web, enqueued["id"], "READY", timeout=5, worker=first)
     second = containers()
     assert wait_for_status(web, enqueued["id"], "SUCCESSFUL", timeout=60, worker=second)["return_value"] == 6
+
+
+@pytest.mark.variants(worker=WITH_PROCESS.__contains__)
+def test_three_workers_run_each_of_300_tasks_enqueued_by_concurrent_requests_exactly_once(web, containers):
+    """Each task adds a row each time it runs. With SQLite the web container and the workers write
+    the same file meanwhile (settings.py's WAL, busy timeout and immediate transactions): no request
+    fails and no container logs `database is locked`."""
+    tasks = 300
+    workers = [containers() for _ in range(3)]
+    # The first request creates the table (alone: PostgreSQL's CREATE TABLE IF NOT EXISTS races),
+    # and its tasks show a worker is up before the rest are enqueued while they run.
+    assert enqueue_tallies(web, 0, 10) == 200
+    wait_for_tallies(web, 1, timeout=60, workers=workers)
+    statuses = enqueue_tallies_concurrently(web, 10, tasks - 10)
+    assert statuses.count(200) == len(statuses), Counter(statuses)
+    wait_for_tallies(web, tasks, timeout=180, workers=workers)
+    # Stopped, the workers have finished whatever they held: every run is counted.
+    for worker in workers:
+        worker.container.stop(timeout=30)
+    for worker in workers:
+        assert worker.wait_for_exit() == 0, worker.logs()[-3000:]
+    counted = tallies(web)
+    assert counted["enqueued"] == dict.fromkeys(range(tasks), 1)
+    assert counted["ran"] == dict.fromkeys(range(tasks), 1), {
+        n: c for n, c in counted["ran"].items() if c != 1
+    }
+    for app in (web, *workers):
+        assert "database is locked" not in app.logs(), app.logs()[-3000:]
+
+
+@pytest.mark.parametrize(("database", "worker"), RESTART_CELLS)
+def test_a_worker_outlives_a_restart_of_its_queues_server_and_runs_the_tasks_after_it(
+    web, containers, database, worker, database_servers, task_servers
+):
+    """The server restarted is the one that holds the queue (RESTART_CELLS): PostgreSQL's or
+    MariaDB's for the database backend, Redis for the redis backend. The database backend on SQLite
+    has no such cell: a file has no server to restart."""
+    row = variants.WORKERS[worker]
+    server = task_servers(worker) if row.test_server else database_servers(database)
+    running = containers()
+    before = enqueue_nap(web, 0)
+    wait_for_status(web, before["id"], "SUCCESSFUL", timeout=60, worker=running)
+    server.stop()
+    try:
+        deadline = time.monotonic() + 30
+        while not OUTAGE_LOGGED.search(running.logs()):
+            assert time.monotonic() < deadline, f"the worker did not notice:\n{running.logs()[-3000:]}"
+            time.sleep(0.2)
+    finally:
+        server.start()
+    # The web container's own recovery is test_images.py's: here it only has to enqueue again. (With
+    # PostgreSQL under ASGI each connection psycopg's pool held fails one request: a 500.)
+    after = enqueue_nap(web, 0, retry_for=20)
+    wait_for_status(web, after["id"], "SUCCESSFUL", timeout=60, worker=running)
+    assert running.status() == "running"
 
 
 @pytest.mark.parametrize(("database", "worker"), UNREACHABLE_CELLS)
