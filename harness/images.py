@@ -96,8 +96,9 @@ def build_image(client, context: Path, tag: str, buildargs: dict[str, str] | Non
 
 
 # Views for the tests only, added to a copy of a project (with_test_views): one that takes 2 s, one
-# that answers the client's address and the scheme as Django sees them, and a task that sleeps,
-# with views that enqueue it (/nap/?seconds=N) and read its result (/nap/ID/).
+# that answers the client's address and the scheme as Django sees them (logging a line), a task that
+# sleeps, with views that enqueue it (/nap/?seconds=N) and read its result (/nap/ID/), and one that
+# fails (/boom/).
 TEST_VIEWS = """
 
 def slow(request):
@@ -110,8 +111,11 @@ def slow(request):
 
 
 def client(request):
+    import logging
+
     from django.http import HttpResponse
 
+    logging.getLogger("test_views").info("answering the client")
     return HttpResponse(f"{request.META['REMOTE_ADDR']} {request.scheme}")
 
 
@@ -137,6 +141,10 @@ def enqueue_nap(request):
     return as_json(nap.enqueue(float(request.GET["seconds"])))
 
 
+def boom(request):
+    raise RuntimeError("a view that fails")
+
+
 def nap_result(request, result_id):
     return as_json(nap.get_result(result_id))
 
@@ -146,6 +154,7 @@ urlpatterns += [
     path("client/", client),
     path("nap/", enqueue_nap),
     path("nap/<str:result_id>/", nap_result),
+    path("boom/", boom),
 ]
 """
 
