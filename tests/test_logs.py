@@ -87,7 +87,7 @@ def test_logs_are_json_lines_tied_to_their_request_and_free_of_secrets(app, serv
     assert b"forged" not in forged, forged[:2000]
     assert b"evil" not in forged, forged[:2000]
     app.container.stop(timeout=30)
-    assert app.wait_for_exit() == 0
+    assert app.wait_for_exit() == 0, app.logs()[-4000:]
     output = app.logs()
 
     lines = json_lines(output, variants.SERVERS[server].unstructured_start_lines)
