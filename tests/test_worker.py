@@ -17,6 +17,7 @@ from extensions import variants
 from harness import services
 from harness.environments import production_env
 from harness.images import App, compose_stack, run_once, with_test_views
+from harness.logs import json_lines
 from harness.workers import enqueue_nap, health, start_worker, wait_for_health, wait_for_status
 
 WITH_PROCESS = [name for name, row in variants.WORKERS.items() if row.command]
@@ -110,6 +111,8 @@ def test_on_sigterm_the_worker_finishes_the_task_in_hand_and_exits_0(web, contai
     worker.container.stop(timeout=30)
     assert worker.wait_for_exit() == 0, worker.logs()[-3000:]
     assert wait_for_status(web, enqueued["id"], "SUCCESSFUL", timeout=1)["return_value"] == 4
+    # From its start to its exit, the worker logged JSON objects only, the task's lines among them.
+    assert any("nap" in line["message"] for line in json_lines(worker.logs()))
 
 
 @pytest.mark.variants(worker=WITH_PROCESS.__contains__)
