@@ -179,6 +179,8 @@ class Server:
     # Patterns of the lines it prints before its own logger is set up, which therefore are not
     # the JSON objects every other line is (README.md, "Logs", in the generated project).
     unstructured_start_lines: tuple[str, ...] = ()
+    # Its own lines follow LOG_FORMAT=text too; False: they stay JSON objects whatever it says.
+    text_logs: bool = True
 
     def exec_form(self, slug: str) -> str:
         """The Dockerfile CMD line's JSON array for a project package named `slug`: the project's
@@ -397,6 +399,8 @@ SERVERS: dict[str, Server] = {
             r"\[uWSGI\] getting INI configuration from ",
             r"\[log-encoder\] registered ",
         ),
+        # Its config file encodes its own lines, and cannot read LOG_FORMAT in any case (TEXT, Text).
+        text_logs=False,
         imports=("pyuwsgi", "uwsgi", "uwsgidecorators"),
         markers=("uwsgi",),
     ),
