@@ -182,6 +182,11 @@ class Server:
     # Seconds the gateway gives requests in flight to finish after SIGTERM: its command or config
     # file sets it from here, and the Kubernetes grace period is derived from it.
     shutdown_timeout: int = 30
+    # Patterns of the lines it prints before its own logger is set up, which therefore are not
+    # the JSON objects every other line is (README.md, "Logs", in the generated project).
+    unstructured_start_lines: tuple[str, ...] = ()
+    # Its own lines follow LOG_FORMAT=text too; False: they stay JSON objects whatever it says.
+    text_logs: bool = True
 
     def exec_form(self, slug: str) -> str:
         """The Dockerfile CMD line's JSON array for a project package named `slug`: the project's
@@ -371,10 +376,13 @@ SERVERS: dict[str, Server] = {
         # stops the container in {slug}.environment instead (exec_form), before the workers start.
         # (Importing the whole app there too cost 0.5-0.8 s of every start, docs/benchmark.md; an
         # error in the code itself fails scripts/smoke-test-image, before any deploy.)
+        # Its own lines in the project's format (the master's too, which never imports Django); no
+        # access log of its own: front.py writes one line a request under every gateway.
         command=(
             'uvicorn {slug}.asgi:application --host="$LISTEN_ADDRESS" --port="$PORT"'
             " --no-proxy-headers --no-server-header --lifespan=off"
             " --timeout-graceful-shutdown={shutdown_timeout}"
+            " --log-config={slug}/logging.json --no-access-log"
         ),
         conn_max_age=0,
         # With psycopg's pool, 2.2x the requests/s of a new connection per request on the
@@ -392,6 +400,13 @@ SERVERS: dict[str, Server] = {
         config_file="deploy/uwsgi.ini",
         config_template="_includes/uwsgi.ini.jinja",
         threads=True,
+        # It names the config file it reads, then each log encoder the file adds, as it reads them.
+        unstructured_start_lines=(
+            r"\[uWSGI\] getting INI configuration from ",
+            r"\[log-encoder\] registered ",
+        ),
+        # Its config file encodes its own lines, and cannot read LOG_FORMAT in any case (TEXT, Text).
+        text_logs=False,
         imports=("pyuwsgi", "uwsgi", "uwsgidecorators"),
         markers=("uwsgi",),
     ),

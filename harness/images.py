@@ -96,11 +96,11 @@ def build_image(client, context: Path, tag: str, buildargs: dict[str, str] | Non
 
 
 # Views for the tests only, added to a copy of a project (with_test_views): one that takes 2 s, one
-# that answers the client's address and the scheme as Django sees them, and a task that sleeps,
-# with views that enqueue it (/nap/?seconds=N) and read its result (/nap/ID/); a task that adds a
-# row to a table of its own each time it runs, with views that enqueue it for tasks numbered
-# first..first+count-1 (/tally/?first=N&count=M, adding a row for each enqueued) and count the rows
-# per event and task number (/tally/counts/).
+# that answers the client's address and the scheme as Django sees them (logging a line), a task that
+# sleeps, with views that enqueue it (/nap/?seconds=N) and read its result (/nap/ID/), one that fails
+# (/boom/); a task that adds a row to a table of its own each time it runs, with views that enqueue
+# it for tasks numbered first..first+count-1 (/tally/?first=N&count=M, adding a row for each
+# enqueued) and count the rows per event and task number (/tally/counts/).
 TEST_VIEWS = """
 
 def slow(request):
@@ -113,8 +113,11 @@ def slow(request):
 
 
 def client(request):
+    import logging
+
     from django.http import HttpResponse
 
+    logging.getLogger("test_views").info("answering the client")
     return HttpResponse(f"{request.META['REMOTE_ADDR']} {request.scheme}")
 
 
@@ -138,6 +141,10 @@ def as_json(result):
 
 def enqueue_nap(request):
     return as_json(nap.enqueue(float(request.GET["seconds"])))
+
+
+def boom(request):
+    raise RuntimeError("a view that fails")
 
 
 def nap_result(request, result_id):
@@ -185,6 +192,7 @@ urlpatterns += [
     path("nap/<str:result_id>/", nap_result),
     path("tally/", enqueue_tallies),
     path("tally/counts/", tallies),
+    path("boom/", boom),
 ]
 """
 

@@ -18,6 +18,7 @@ import pytest
 from extensions import variants
 from harness import services, stand_ins
 from harness.images import App, compose_stack, run_once, with_test_views
+from harness.logs import json_lines
 from harness.workers import (
     enqueue_nap,
     enqueue_tallies,
@@ -136,6 +137,8 @@ def test_on_sigterm_the_worker_finishes_the_task_in_hand_and_exits_0(web, contai
     worker.container.stop(timeout=30)
     assert worker.wait_for_exit() == 0, worker.logs()[-3000:]
     assert wait_for_status(web, enqueued["id"], "SUCCESSFUL", timeout=1)["return_value"] == 4
+    # From its start to its exit, the worker logged JSON objects only, the task's lines among them.
+    assert any("nap" in line["message"] for line in json_lines(worker.logs()))
 
 
 @pytest.mark.variants(worker=WITH_PROCESS.__contains__)
