@@ -1,16 +1,30 @@
 """What copier.yml's after-copy and after-update messages check (a Jinja extension loaded by
-copier-template-extensions): a template given by a relative path, the files an update could not
-merge and those it removed, and whether the project's lock still covers its requirements.in.
+copier-template-extensions): a template given by a relative path, whether a new project is in a
+git repository, what an update changed in the answers, the files it could not merge and those it
+removed, and whether the project's lock still covers its requirements.in.
 """
 
 from __future__ import annotations
 
+import json
 import re
+import runpy
+import shlex
 import subprocess
 from pathlib import Path
 
+import yaml
 from jinja2.ext import Extension
 from packaging.utils import canonicalize_name  # Copier's own dependency
+
+variants = runpy.run_path(str(Path(__file__).with_name("loading.py")))["load"]("variants")
+
+# The values each choice question offers now: an update maps a recorded answer that is no longer
+# among them to the question's default.
+OFFERED = {
+    "python_version": variants.PYTHON_VERSIONS,
+    **{question: tuple(rows) for question, rows in variants.QUESTIONS.items()},
+}
 
 # A pinned line of a lock or of requirements.in: name, extras, version.
 _PIN = re.compile(r"([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*(?:==\s*([^\s;\\#]+))?")
@@ -36,6 +50,39 @@ def _git_paths(project_dir: str, *args: str) -> list[str]:
     return [path for path in result.stdout.split("\0") if path]
 
 
+def answer_changes(project_dir: str, answers_file: str) -> list[str]:
+    """What an update changed in the project's answers, one line each ("server: gunicorn ->
+    uwsgi"), against the answers file of the last commit (Copier updates only a committed
+    project); a recorded answer that is no longer offered says so."""
+    current = Path(project_dir, answers_file)
+    committed = subprocess.run(
+        ["git", "show", f"HEAD:./{answers_file}"],
+        cwd=project_dir,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if committed.returncode or not current.is_file():
+        return []
+    old = yaml.safe_load(committed.stdout) or {}
+    new = yaml.safe_load(current.read_text()) or {}
+    lines = []
+    for name in dict.fromkeys([*old, *new]):
+        if old.get(name) == new.get(name):
+            continue
+        line = f"{name}: {_shown(old.get(name))} -> {_shown(new.get(name))}"
+        if name in OFFERED and name in old and str(old[name]) not in OFFERED[name]:
+            line += f" ({old[name]} is no longer offered: the template's README.md says why)"
+        lines.append(line)
+    return lines
+
+
+def _shown(value) -> str:
+    if value is None:
+        return "(none)"
+    return value if isinstance(value, str) else json.dumps(value)
+
+
 def files_left_to_merge(project_dir: str) -> list[str]:
     """What an update in `project_dir` could not merge, one line each: the files Copier left with
     conflict markers (it records them as unmerged in git's index), and the `.rej` files of
@@ -48,6 +95,19 @@ def files_left_to_merge(project_dir: str) -> list[str]:
         *(f"{path}: conflict markers" for path in unmerged),
         *(f"{path}: the part of the update that did not apply to {path[: -len('.rej')]}" for path in rejects),
     ]
+
+
+def has_answers_file(folder: str) -> bool:
+    """Whether `folder` holds a project Copier made (or adopted) already."""
+    return (Path(folder) / ".copier-answers.yml").exists()
+
+
+def in_git_repository(folder: str) -> bool:
+    """Whether `folder` is inside a git repository's working tree."""
+    result = subprocess.run(
+        ["git", "rev-parse", "--is-inside-work-tree"], cwd=folder, capture_output=True, text=True, check=False
+    )
+    return result.stdout.strip() == "true"
 
 
 def is_relative_path(src_path: str) -> bool:
@@ -96,7 +156,11 @@ def lock_problem(project_dir: str) -> str:
 class MessageHelpers(Extension):
     def __init__(self, environment):
         super().__init__(environment)
+        environment.filters.update(shell_quoted=shlex.quote)
         environment.globals.update(
+            has_answers_file=has_answers_file,
+            in_git_repository=in_git_repository,
+            answer_changes=answer_changes,
             files_deleted_since_last_commit=files_deleted_since_last_commit,
             files_left_to_merge=files_left_to_merge,
             is_relative_path=is_relative_path,

@@ -20,7 +20,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-PYTHON_VERSIONS = ("3.12", "3.13", "3.14")
+# The Python versions offered, each with the Debian suite that packages it: where no registry
+# serves python:X-slim, scripts/build-offline-base-image builds a stand-in from that suite, and
+# the tests build and run an image on each. No Debian suite packages 3.12, so it is not offered.
+PYTHON_DEBIAN_SUITES = {"3.13": "trixie", "3.14": "forky"}
+PYTHON_VERSIONS = tuple(PYTHON_DEBIAN_SUITES)
 DEFAULT_PYTHON_VERSION = "3.13"
 
 # Pins shared by every variant. Django stays on the current LTS line.

@@ -26,11 +26,12 @@ TEST_IMAGES = f"django-template-test-{hashlib.sha256(bytes(REPO)).hexdigest()[:8
 STAND_IN_LABEL = "base-image-recipe"
 
 
-def find_base_image(client) -> str:
+def find_base_image(client, python_version: str = variants.DEFAULT_PYTHON_VERSION) -> str:
     """The image the generated Dockerfile builds FROM, python:X-slim: the official one where it is
-    present or a registry serves it; otherwise a stand-in of the same name, built from Debian
-    packages by scripts/build-offline-base-image (labelled base-image-recipe)."""
-    name = f"python:{variants.DEFAULT_PYTHON_VERSION}-slim"
+    present or a registry serves it; otherwise a stand-in of the same name, built from the Debian
+    suite that packages that Python by scripts/build-offline-base-image (labelled
+    base-image-recipe), once for every process, while the others go on with their tests."""
+    name = f"python:{python_version}-slim"
     try:
         if not is_stand_in(client, name):
             return name
@@ -42,8 +43,10 @@ def find_base_image(client) -> str:
     except docker.errors.APIError:
         pass
     script = REPO / "scripts" / "build-offline-base-image"
-    with locks.exclusive("base-image"):
-        subprocess.run([script, name], capture_output=True, text=True, timeout=900, check=True)
+    with locks.exclusive(f"base-image-{python_version}"):
+        built = subprocess.run([script, name], capture_output=True, text=True, timeout=900, check=False)
+    if built.returncode:
+        raise BuildFailed(f"{script.name} {name} failed:\n{built.stderr[-3000:]}")
     return name
 
 
@@ -56,10 +59,14 @@ class BuildFailed(Exception):
 
 
 def build_once(client, context: Path) -> str:
-    """The image of the folder `context`, tagged by a digest of its files and of the base image:
-    built by the first process that asks, reused by every other (pytest-xdist's workers render
-    the same projects, and may render different ones in folders of the same name)."""
-    digest = hashlib.sha256(client.images.get(find_base_image(client)).id.encode())
+    """The image of the folder `context`, tagged by a digest of its files and of the base images
+    its Dockerfile names (python:X-slim, for the project's Python): built by the first process
+    that asks, reused by every other (pytest-xdist's workers render the same projects, and may
+    render different ones in folders of the same name)."""
+    versions = re.findall(r"^FROM python:(\S+)-slim\b", (context / "Dockerfile").read_text(), re.MULTILINE)
+    digest = hashlib.sha256()
+    for version in dict.fromkeys(versions):
+        digest.update(client.images.get(find_base_image(client, version)).id.encode())
     for path in sorted(context.rglob("*")):
         if path.is_file() and not path.is_symlink():
             relative = path.relative_to(context).as_posix()
@@ -347,6 +354,16 @@ class ProxiedClient(requests.Session):
             data={"csrfmiddlewaretoken": token, "username": username, "password": password},
             headers={"Referer": f"https://127.0.0.1:{self.app.port}/admin/login/"},
         )
+
+
+# The first database x server cell whose Compose stack needs no image from a registry, which the
+# machine the tests run on may not reach: a file database, and a worker backend without a service.
+OFFLINE_COMPOSE = next(
+    (database, server)
+    for database, db in variants.DATABASES.items()
+    for server in variants.SERVERS
+    if not db.compose and not variants.WORKERS[variants.paired_worker(database, server)].compose
+)
 
 
 @contextlib.contextmanager

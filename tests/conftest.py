@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import docker
@@ -182,15 +181,17 @@ def docker_client():
 
 @pytest.fixture(scope="session")
 def base_image(docker_client):
+    """The default Python's base image."""
     try:
         return images.find_base_image(docker_client)
-    except subprocess.CalledProcessError as error:
-        pytest.fail(f"{Path(error.cmd[0]).name} failed:\n{error.stderr[-3000:]}")
+    except images.BuildFailed as error:
+        pytest.fail(str(error), pytrace=False)
 
 
 @pytest.fixture(scope="session")
-def build(docker_client, base_image):
-    """build(project) -> image tag; the same files are built once, whichever worker asks first."""
+def build(docker_client):
+    """build(project) -> image tag; the same files are built once, whichever worker asks first, on
+    the base image of the project's Python (made first if this machine has none)."""
     built = {}
 
     def build(project: Path) -> str:

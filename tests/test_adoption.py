@@ -635,7 +635,7 @@ def test_dependencies_declared_only_in_pyproject_are_installed_and_their_django_
     copier_template, tmp_path
 ):
     pyproject = (
-        '[project]\nname = "bookshelf"\nversion = "1"\nrequires-python = ">=3.12,<3.13"\n'
+        '[project]\nname = "bookshelf"\nversion = "1"\nrequires-python = ">=3.14,<3.15"\n'
         'dependencies = ["Django==5.2.19", "psycopg[binary]==3.3.9"]\n'
     )
     adoption = adopted_shape(
@@ -646,7 +646,7 @@ def test_dependencies_declared_only_in_pyproject_are_installed_and_their_django_
     assert not (project / "requirements.txt").exists(), "no requirements.txt beside pyproject.toml"
     answers = answers_of(project)
     assert answers["requirements_files"] == ["pyproject.toml"]
-    assert answers["python_version"] == "3.12", "the highest offered version requires-python allows"
+    assert answers["python_version"] == "3.14", "the highest offered version requires-python allows"
     assert "django==" not in (project / REQUIREMENTS_FILE).read_text().lower()
     dockerfile = (project / "Dockerfile").read_text()
     assert f"COPY pyproject.toml {REQUIREMENTS_FILE} ./\n" in dockerfile
@@ -669,9 +669,9 @@ def test_a_project_without_requirements_is_refused_with_what_to_add(copier_templ
     [
         ({".python-version": "3.14\n"}, "3.14", "Python 3.14: as .python-version declares"),
         (
-            {"runtime.txt": "python-3.10.2\n"},
-            "3.12",
-            "Python 3.12: runtime.txt asks for 3.10, which the image does not offer",
+            {"runtime.txt": "python-3.12.8\n"},
+            "3.13",
+            "Python 3.13: runtime.txt asks for 3.12, which the image does not offer",
         ),
     ],
 )
@@ -687,10 +687,10 @@ def test_the_image_runs_the_python_version_the_project_declares_or_the_nearest_o
 
 def test_a_python_version_answer_other_than_the_declared_one_is_named(copier_template, tmp_path):
     adoption = adopted_shape(
-        copier_template, tmp_path, {".python-version": "3.12\n"}, "--data=python_version=3.13"
+        copier_template, tmp_path, {".python-version": "3.14\n"}, "--data=python_version=3.13"
     )
     assert adoption.returncode == 0, adoption.output
-    assert "Python 3.13 (your python_version answer), but .python-version says 3.12" in adoption.output
+    assert "Python 3.13 (your python_version answer), but .python-version says 3.14" in adoption.output
 
 
 def test_a_module_that_assigns_the_settings_module_is_refused_naming_its_line(copier_template, tmp_path):

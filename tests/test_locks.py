@@ -84,9 +84,12 @@ def test_rendered_project_ships_its_variants_lock_and_it_covers_requirements_in(
     assert lock_problem(str(project)) == ""
 
 
-@pytest.mark.parametrize("other_python", [v for v in variants.PYTHON_VERSIONS if v != "3.13"])
+@pytest.mark.parametrize(
+    "other_python", [v for v in variants.PYTHON_VERSIONS if v != variants.DEFAULT_PYTHON_VERSION]
+)
 def test_lock_installs_with_required_hashes_on_other_pythons(tmp_path, database, server, other_python):
-    """3.13 installs for real in every image (the next test). For the other versions, uv installs
+    """The default Python installs for real in every image (the next test), the others in one
+    image each (test_project_workflow.py). For every variant on the other versions, uv installs
     the lock with --require-hashes into a folder, choosing the wheels of that CPython on Linux
     x86-64 and evaluating the lock's markers for it: every package resolves to a distribution
     whose hash the lock has, and nothing the lock lacks is needed. A driver compiled from its sdist

@@ -180,6 +180,7 @@ def test_switch_keeps_user_work(copier_template, tmp_path, question, old, new):
     result = copier_update(project, **{question: new})
     assert result.returncode == 0, result.stderr
     assert answers(project)[question] == new
+    assert f"\n  {question}: {old} -> {new}\n" in result.stderr, "the message names the changed answer"
     assert_no_conflicts(project)
     assert NOT_MERGED not in result.stderr
     # The user added a requirement without re-locking: the switched lock cannot have it either.
@@ -478,6 +479,7 @@ def test_update_with_no_change_leaves_no_diff(copier_template, tmp_path):
     result = copier_update(project)
     assert result.returncode == 0, result.stderr
     assert git(project, "status", "--porcelain") == ""
+    assert "No answer changed (.copier-answers.yml)." in result.stderr
 
 
 def test_rendering_is_deterministic(copier_template, tmp_path):
@@ -559,6 +561,27 @@ def test_upgrade_from_an_older_release_keeps_user_work(request, tmp_path, histor
     assert_settings_work(project, tmp_path)
     relock_cleanly(project)
     assert f"{USER_REQUIREMENT} \\\n" in (project / "requirements.txt").read_text()
+
+
+def test_update_moves_a_python_version_no_longer_offered_to_the_default_and_says_so(
+    tagged_releases, tmp_path
+):
+    """A project made by 0.2.0, which offered 3.12: no Debian suite packages 3.12, so its image
+    cannot be proven here; the update takes the default version and names the change."""
+    project = user_project(
+        tagged_releases.repo,
+        tmp_path / "project",
+        vcs_ref=tagged_releases.commits["0.2.0"],
+        python_version="3.12",
+    )
+    result = copier_update(project)
+    assert result.returncode == 0, result.stderr
+    default = variants.DEFAULT_PYTHON_VERSION
+    said = f"python_version: 3.12 -> {default} (3.12 is no longer offered: the template's README.md says why)"
+    assert f"  {said}" in result.stderr.splitlines(), result.stderr
+    assert answers(project)["python_version"] == default
+    base_images = re.findall(r"^FROM (\S+)", (project / "Dockerfile").read_text(), re.MULTILINE)
+    assert base_images == [f"python:{default}-slim"] * 2
 
 
 # What a user did, before the template's first tag, to a project generated from it, to files that a
