@@ -19,12 +19,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from harness.images import run_once, with_test_views
+from harness.logs import json_lines
 from harness.workers import start_worker, worker_env
 
 CELLS = [("mysql", "database"), ("postgresql", "redis")]
 PERIOD = timedelta(seconds=2)
 WATCHED = 10
-TICK = re.compile(r"ticker: enqueued \S+\.record_tick for its tick at (.+)$", re.MULTILINE)
+TICK = re.compile(r"ticker: enqueued \S+\.record_tick for its tick at (.+)$")
 RUNS = (
     "import json; from django.contrib.sessions.models import Session;"
     " print(json.dumps(list(Session.objects.filter(session_key__startswith='tick-')"
@@ -33,8 +34,9 @@ RUNS = (
 
 
 def ticks_enqueued(replicas) -> list[datetime]:
-    """The ticks the worker containers' logs say they enqueued, all of them together."""
-    return [datetime.fromisoformat(tick) for replica in replicas for tick in TICK.findall(replica.logs())]
+    """The ticks the worker containers' logs (JSON lines) say they enqueued, all of them together."""
+    messages = [line["message"] for replica in replicas for line in json_lines(replica.logs())]
+    return [datetime.fromisoformat(found[1]) for message in messages if (found := TICK.match(message))]
 
 
 def as_utc(moment: str) -> datetime:

@@ -42,10 +42,13 @@ def test_render_has_no_blank_line_runs(render, database, server, python_version)
 
 def test_render_is_ruff_clean(render, database, server, python_version):
     project = render(database=database, server=server, python_version=python_version)
-    lint = subprocess.run([*RUFF, "check", "."], cwd=project, capture_output=True, text=True, check=False)
+    # No cache: the render is the session's, which other tests read whole.
+    lint = subprocess.run(
+        [*RUFF, "check", "--no-cache", "."], cwd=project, capture_output=True, text=True, check=False
+    )
     assert lint.returncode == 0, lint.stdout
     fmt = subprocess.run(
-        [*RUFF, "format", "--check", "--diff", "."],
+        [*RUFF, "format", "--no-cache", "--check", "--diff", "."],
         cwd=project,
         capture_output=True,
         text=True,
