@@ -62,9 +62,9 @@ FULL = Plan(
     warmup_seconds=2,
     page_databases=tuple(variants.DATABASES),
     task_cells=task_cells("mysql"),
-    tasks=200,
-    task_probes=50,
-    task_rounds=3,
+    tasks=100,
+    task_probes=40,
+    task_rounds=2,
 )
 # The smoke run (tests/test_benchmark.py) proves that every figure measures and the report renders:
 # one variant, whose reference image compiles nothing, one start, one-second loads.
