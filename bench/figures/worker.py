@@ -74,6 +74,9 @@ def turn(bench: session.Session, image: str, env: dict, volumes: dict, command: 
             if process["ppid"] in ours:
                 ours.add(process["pid"])
         idle = [process for process in running if process["pid"] in ours]
+        # Stopped as it would be, so that it gives up what it holds: RQ's scheduler lock, which
+        # the next worker on the same Redis would otherwise find taken and run no scheduler.
+        worker.container.stop(timeout=10)
     finally:
         worker.remove()
         driver.remove()
