@@ -9,4 +9,5 @@ FIGURES = (
     "throughput",
     "soak",
     "database_page",
+    "worker",
 )

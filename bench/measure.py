@@ -128,14 +128,19 @@ def cpu_seconds(app: App) -> float:
     return app.container.stats(stream=False)["cpu_stats"]["cpu_usage"]["total_usage"] / 1e9
 
 
+def processes(app: App) -> list[dict]:
+    """Every process in the app's container, with its parent, RSS and PSS in kB (PROCESSES)."""
+    return json.loads(app.exec("python", "-c", PROCESSES))
+
+
 def memory(app: App) -> dict:
     """The master's RSS and each worker's RSS and PSS in MB, read from /proc in the container."""
-    processes = json.loads(app.exec("python", "-c", PROCESSES))
-    master = next(process for process in processes if process["pid"] == 1)
+    running = processes(app)
+    master = next(process for process in running if process["pid"] == 1)
     # The image's first process is the project's drain.py, which runs the gateway as its child.
     if ".drain" in master["cmdline"]:
-        master = next(process for process in processes if process["ppid"] == master["pid"])
-    workers = [p for p in processes if p["ppid"] == master["pid"] and "resource_tracker" not in p["cmdline"]]
+        master = next(process for process in running if process["ppid"] == master["pid"])
+    workers = [p for p in running if p["ppid"] == master["pid"] and "resource_tracker" not in p["cmdline"]]
     return {
         "master_rss_mb": round(master["rss_kb"] / 1000, 1),
         "workers": [

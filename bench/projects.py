@@ -1,6 +1,6 @@
 """The build contexts the benchmark compares: rendered projects, the guide-style reference, the
-projects with the database-backed page added, and the same images serving hello-world or a bare
-Django instead."""
+projects with the database-backed page or the task app added, and the same images serving
+hello-world or a bare Django instead."""
 
 from __future__ import annotations
 
@@ -42,9 +42,10 @@ COPY *.py /app/{SLUG}/
 """
 
 
-def render(destination: Path, database: str, server: str) -> Path:
+def render(destination: Path, database: str, server: str, worker: str = variants.DEFAULT_WORKER) -> Path:
     """The template as it is in this checkout, uncommitted changes included (the report says so)."""
-    return render_project(REPO, destination, project_name="Bench Shop", database=database, server=server)
+    answers = {"database": database, "server": server, "worker": worker}
+    return render_project(REPO, destination, project_name="Bench Shop", **answers)
 
 
 def build(client, context: Path, name: str, buildargs: dict[str, str] | None = None) -> str:
@@ -72,8 +73,9 @@ def swap_app(client, image: str, app: str, name: str) -> str:
         return build(client, Path(context), name, {"IMAGE": image})
 
 
-# Appended to the settings.py and urls.py of the bench's copy: the page's app and its URL.
-PAGE_SETTINGS = "\nINSTALLED_APPS += ['bench_page']  # the database-backed page of the benchmark\n"
+# Appended to the settings.py of the bench's copy of a project: an app of the benchmark's.
+APP_SETTINGS = "\nINSTALLED_APPS += [{app!r}]  # the benchmark's\n"
+# And to its urls.py, for the page's app: its URL.
 PAGE_URLS = """
 from bench_page.views import page  # noqa: E402
 
@@ -84,12 +86,26 @@ urlpatterns += [path("page/", page)]
 def page(project: Path, destination: Path) -> Path:
     """A copy of `project` serving bench/page/'s database-backed page at /page/."""
     shutil.copytree(project, destination)
-    shutil.copytree(REPO / "bench" / "page" / "bench_page", destination / "bench_page")
-    with (destination / SLUG / "settings.py").open("a") as settings:
-        settings.write(PAGE_SETTINGS)
+    add_app(destination, REPO / "bench" / "page" / "bench_page")
     with (destination / SLUG / "urls.py").open("a") as urls:
         urls.write(PAGE_URLS)
     return destination
+
+
+def tasks(destination: Path, database: str, worker: str) -> Path:
+    """The project for `database` and the `worker` backend with bench/tasks/'s task app added,
+    rendered with the gateway the tests pair them with: the tests build the same requirements,
+    so a build after theirs reuses their virtualenv's layer."""
+    render(destination, database, variants.paired_server(database, worker), worker)
+    add_app(destination, REPO / "bench" / "tasks" / "bench_tasks")
+    return destination
+
+
+def add_app(project: Path, app: Path) -> None:
+    """The Django app at `app` copied into `project` and listed in its INSTALLED_APPS."""
+    shutil.copytree(app, project / app.name)
+    with (project / SLUG / "settings.py").open("a") as settings:
+        settings.write(APP_SETTINGS.format(app=app.name))
 
 
 def touch_code(project: Path) -> None:

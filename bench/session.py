@@ -1,5 +1,5 @@
 """What the figures share during one run: the plan, the Docker client, the images (built on
-first use, once per run) and the database servers (started on first use)."""
+first use, once per run) and the database and Redis servers (started on first use)."""
 
 from __future__ import annotations
 
@@ -31,6 +31,23 @@ class Plan:
     warmup_seconds: int
     # The databases the database-backed page covers, each on every gateway of the plan.
     page_databases: tuple[str, ...]
+    # The worker figure's (database, worker backend) cells; in each, per turn of a worker, a batch
+    # of this many tasks, then this many probes of the enqueue → start latency; turns per worker.
+    task_cells: tuple[tuple[str, str], ...]
+    tasks: int
+    task_probes: int
+    task_rounds: int
+
+
+def task_cells(database: str) -> tuple[tuple[str, str], ...]:
+    """Each backend with a worker process: one queued in the project's database on every database,
+    one with a server of its own (whatever the database) on `database`."""
+    return tuple(
+        (name, worker)
+        for worker, row in variants.WORKERS.items()
+        if row.command
+        for name in (variants.DATABASES if not row.test_server else (database,))
+    )
 
 
 # mysql's driver needs a compiler, so its image shows what the builder stage saves.
@@ -44,6 +61,10 @@ FULL = Plan(
     soak_seconds=30,
     warmup_seconds=2,
     page_databases=tuple(variants.DATABASES),
+    task_cells=task_cells("mysql"),
+    tasks=100,
+    task_probes=40,
+    task_rounds=2,
 )
 # The smoke run (tests/test_benchmark.py) proves that every figure measures and the report renders:
 # one variant, whose reference image compiles nothing, one start, one-second loads.
@@ -57,6 +78,10 @@ SMOKE = Plan(
     soak_seconds=1,
     warmup_seconds=0,
     page_databases=("sqlite",),
+    task_cells=(("sqlite", "database"),),
+    tasks=20,
+    task_probes=5,
+    task_rounds=1,
 )
 
 
@@ -75,9 +100,9 @@ class Session:
         self.plan = plan
         self._contexts: dict[str, Path] = {}
         self._tags: dict[str, str] = {}
-        self._servers: dict[str, services._DatabaseServer] = {}
+        self._servers: dict[str, services._Server] = {}
         self._volumes = []
-        self._page_databases: dict[str, tuple[str, dict]] = {}
+        self._databases: dict[str, tuple[str, dict]] = {}
 
     # --- build contexts and images, each made once -------------------------------------------
 
@@ -137,39 +162,56 @@ class Session:
         name = f"bare-page-{database}-{server}"
         return self._image(name, lambda: projects.swap_app(self.client, image, "bare_page", name))
 
-    # --- the page's databases ---------------------------------------------------------------------
+    def tasks_image(self, database: str, worker: str) -> str:
+        """The project for `database` and the `worker` backend with the task app (bench/tasks/)."""
+        name = f"tasks-{database}-{worker}"
+        return self.build(name, self._context(name, lambda path: projects.tasks(path, database, worker)))
+
+    # --- the databases and servers the images use ------------------------------------------------
 
     def page_database(self, database: str, server: str) -> tuple[str, dict]:
         """The database the page image for `database` and `server` serves, new and migrated (its 20
-        rows included): its DATABASE_URL and the volumes a container needs to reach it. PostgreSQL
-        and MariaDB run on the host, SQLite on a new volume. One per cell."""
-        key = f"{database}-{server}"
-        if key not in self._page_databases:
+        rows included): its DATABASE_URL and the volumes a container needs to reach it. One per cell."""
+        return self._database(database, f"page_{server}", self.page_image(database, server))
+
+    def task_environment(self, database: str, worker: str) -> tuple[dict[str, str], dict]:
+        """The environment of the task image's containers for `database` and `worker`: a new
+        database, migrated, and a backend with a server of its own on a new database of that server;
+        and the volumes they need. One per cell."""
+        url, volumes = self._database(database, f"tasks_{worker}", self.tasks_image(database, worker))
+        row, backend = variants.WORKERS[worker], {}
+        if row.test_server:
+            backend[row.url_variable] = self._server(worker, row.test_server).fresh_url()
+        return app_env(DATABASE_URL=url, **backend), volumes
+
+    def _database(self, database: str, name: str, image: str) -> tuple[str, dict]:
+        """A new database called `name`, migrated by `image`: its DATABASE_URL and the volumes a
+        container needs to reach it. PostgreSQL and MariaDB run on the host, SQLite on a new volume."""
+        key = f"{database}-{name}"
+        if key not in self._databases:
             if services.has_test_server(database):
-                url, volumes = self._server(database).create_database(f"page_{server}"), {}
+                server = self._server(database, variants.DATABASES[database].test_server)
+                url, volumes = server.create_database(name), {}
             else:
                 volume = self.client.volumes.create(f"django-template-bench-{uuid.uuid4().hex[:8]}")
                 self._volumes.append(volume)
-                url, volumes = f"sqlite:////data/page_{server}.sqlite3", {volume.name: {"bind": "/data"}}
-            image = self.page_image(database, server)
+                url, volumes = f"sqlite:////data/{name}.sqlite3", {volume.name: {"bind": "/data"}}
             command = ["python", "manage.py", "migrate", "--noinput"]
             status, output = run_once(self.client, image, command, app_env(DATABASE_URL=url), volumes)
             if status != 0:
                 raise RuntimeError(f"migrate failed in {image}:\n{output[-3000:]}")
-            self._page_databases[key] = (url, volumes)
-        return self._page_databases[key]
+            self._databases[key] = (url, volumes)
+        return self._databases[key]
 
-    def _server(self, database: str) -> services._DatabaseServer:
-        """`database`'s server on the host (harness.services), started on first use."""
-        if database not in self._servers:
-            server_class = services.server_class_for(database)
+    def _server(self, name: str, class_name: str) -> services._Server:
+        """The server of the row `name` (its harness.services class), started on first use."""
+        if class_name not in self._servers:
+            server_class = getattr(services, class_name)
             if not server_class.available():
-                raise SystemExit(
-                    f"bench: no {database} server binaries on this machine (the page needs them)"
-                )
-            self._servers[database] = server_class(self.work / f"{database}-server")
-            self._servers[database].start()
-        return self._servers[database]
+                raise SystemExit(f"bench: no {name} server binaries on this machine (a figure needs them)")
+            self._servers[class_name] = server_class(self.work / f"{name}-server")
+            self._servers[class_name].start()
+        return self._servers[class_name]
 
     def close(self) -> None:
         for server in self._servers.values():

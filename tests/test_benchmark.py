@@ -16,9 +16,11 @@ import sys
 from numbers import Real
 
 from bench import manifest, session, targets
-from bench.figures import database_page
-from harness import REPO
+from bench.figures import database_page, worker
+from extensions import variants
+from harness import REPO, services
 from harness.services import has_test_server, missing_service, server_class_for
+from harness.workers import WORKER_COMMAND
 
 SMOKE = session.SMOKE
 
@@ -64,9 +66,13 @@ def test_docs_benchmark_is_the_report_of_the_last_full_run(tmp_path):
 def test_smoke_benchmark_measures_every_figure_and_the_report_renders_it(docker_client, tmp_path):
     if not shutil.which("wrk"):
         missing_service("wrk (the load generator) is not installed")
-    for database in SMOKE.page_databases:
+    for database in {*SMOKE.page_databases, *(database for database, _ in SMOKE.task_cells)}:
         if has_test_server(database) and not server_class_for(database).available():
-            missing_service(f"no {database} server binaries (the database-backed page needs them)")
+            missing_service(f"no {database} server binaries (the smoke run's figures need them)")
+    for _, backend in SMOKE.task_cells:
+        server = variants.WORKERS[backend].test_server
+        if server and not getattr(services, server).available():
+            missing_service(f"no {backend} server binaries (the worker figure needs them)")
     results = tmp_path / "smoke.json"
     bench("bench.run", "--smoke", "--output", str(results))
 
@@ -90,6 +96,7 @@ def test_smoke_benchmark_measures_every_figure_and_the_report_renders_it(docker_
         "database_page": {
             f"{database} {server}" for database in SMOKE.page_databases for server in SMOKE.servers
         },
+        "worker": {f"{database} {worker}" for database, worker in SMOKE.task_cells},
     }
     pages = run["figures"]["database_page"]["data"]["rows"]
     page_rows = [row for servers in pages.values() for cell in servers.values() for row in cell.values()]
@@ -99,6 +106,13 @@ def test_smoke_benchmark_measures_every_figure_and_the_report_renders_it(docker_
     assert all(row["runs"] == rounds for row in page_rows)
     # And the CPU time the server's container spent on them, read from its cgroup.
     assert all(row["cpu_ms_per_request"] > 0 for row in page_rows)
+    # The project's task worker and the library's, each with its latencies and its idle memory.
+    for cell in run["figures"]["worker"]["data"]["rows"].values():
+        assert set(cell) == {worker.PROJECT, worker.LIBRARY}
+        assert cell[worker.PROJECT]["command"] == " ".join(WORKER_COMMAND)
+        for row in cell.values():
+            assert row["probes"] == SMOKE.task_probes * SMOKE.task_rounds, row
+            assert row["idle_rss_mb"] > 0, row
     # Memory per worker beside every throughput row (WEB_CONCURRENCY=2).
     for server, rows in run["figures"]["throughput"]["data"]["rows"].items():
         for label, row in rows.items():
