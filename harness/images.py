@@ -15,6 +15,7 @@ from pathlib import Path
 
 import docker.errors
 import requests
+import yaml
 
 from extensions import variants
 from harness import REPO, locks
@@ -115,7 +116,7 @@ def client(request):
     return HttpResponse(f"{request.META['REMOTE_ADDR']} {request.scheme}")
 
 
-from django_tasks import task  # noqa: E402
+from {tasks_module} import task  # noqa: E402
 
 
 @task()
@@ -155,7 +156,9 @@ def with_test_views(project: Path, destination: Path) -> Path:
     image per gateway, whichever test builds it first)."""
     copy = shutil.copytree(project, destination / f"test-views-{project.name}")
     (urls,) = copy.glob("*/urls.py")
-    urls.write_text(urls.read_text() + TEST_VIEWS)
+    answers = yaml.safe_load((copy / ".copier-answers.yml").read_text())
+    django = variants.DJANGO_VERSIONS[answers.get("django_version", variants.DEFAULT_DJANGO_VERSION)]
+    urls.write_text(urls.read_text() + TEST_VIEWS.replace("{tasks_module}", django.tasks_module))
     return copy
 
 
