@@ -677,7 +677,21 @@ def _dependabot_entries(root: Path, folder: str) -> list[dict]:
     return entries
 
 
-def _subfolder_steps(dst: str, folder: str) -> list[str]:
+# The template's workflow that runs scripts/update-template, which GitHub reads at the root alone.
+UPDATE_WORKFLOW = Path(".github") / "workflows" / "update-template.yml"
+
+
+def update_workflow(folder: str, python_version: str) -> str:
+    """The template's update workflow for the project in `folder` of its repository, as the
+    repository's root needs it: its step runs that folder's scripts/update-template."""
+    config = yaml.safe_load(COPIER_YML.read_text())
+    source = COPIER_YML.parent / config["_subdirectory"] / f"{UPDATE_WORKFLOW}{config['_templates_suffix']}"
+    environment = jinja2.Environment(autoescape=False, undefined=jinja2.StrictUndefined, **config["_envops"])
+    answers = {"repository_folder": folder, "python_version": python_version}
+    return environment.from_string(source.read_text()).render(answers)
+
+
+def _subfolder_steps(dst: str, folder: str, python_version: str) -> list[str]:
     """What a project in a subfolder of its git repository does at the repository's root instead
     of the files the template did not write in the subfolder (root_only_files())."""
     if not folder:
@@ -700,6 +714,9 @@ def _subfolder_steps(dst: str, folder: str) -> list[str]:
         f"pre-commit: the template's hooks (its .pre-commit-config.yaml) run from the repository's"
         f" root; add those you want to {root / '.pre-commit-config.yaml'}, with files: ^{folder}/"
     )
+    workflow = root / UPDATE_WORKFLOW.with_stem(f"{UPDATE_WORKFLOW.stem}-{folder.replace('/', '-')}")
+    steps.append(f"Template updates as pull requests: add this workflow as {workflow}:")
+    steps += [f"  {line}" for line in update_workflow(folder, python_version).splitlines() if line]
     return steps
 
 
@@ -767,7 +784,7 @@ def adoption_summary(
         commit = f"cd {shlex.quote(str(dst))} && {commit}"
     steps = [
         f"Review and commit{' this folder' if folder else ''}: {commit}",
-        *_subfolder_steps(dst, folder),
+        *_subfolder_steps(dst, folder, python_version),
         (
             "Set the environment in production: SECRET_KEY, DOMAIN, DATABASE_URL, DEFAULT_STORAGE_DSN"
             " (the template's README lists them all)"

@@ -55,12 +55,18 @@ LAYOUT_NAMES = (
 
 @dataclass(frozen=True)
 class ComposeService:
-    """The local `database_default` service in docker-compose.yml."""
+    """A backing service in docker-compose.yml: the database's `database_default`, or a worker
+    backend's server."""
 
     image: str
     environment: dict[str, str]
     healthcheck: str
     data_path: str
+    # Where no registry serves `image` (this template's own tests offline), the Debian packages and
+    # the command of a stand-in of that name built on the offline base image (harness/stand_ins.py);
+    # none where the official image's start-up (users, initial databases) has no stand-in yet.
+    stand_in_packages: tuple[str, ...] = ()
+    stand_in_command: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -176,6 +182,11 @@ class Server:
     # Seconds the gateway gives requests in flight to finish after SIGTERM: its command or config
     # file sets it from here, and the Kubernetes grace period is derived from it.
     shutdown_timeout: int = 30
+    # Patterns of the lines it prints before its own logger is set up, which therefore are not
+    # the JSON objects every other line is (README.md, "Logs", in the generated project).
+    unstructured_start_lines: tuple[str, ...] = ()
+    # Its own lines follow LOG_FORMAT=text too; False: they stay JSON objects whatever it says.
+    text_logs: bool = True
 
     def exec_form(self, slug: str) -> str:
         """The Dockerfile CMD line's JSON array for a project package named `slug`: the project's
@@ -412,10 +423,13 @@ SERVERS: dict[str, Server] = {
         # stops the container in {slug}.environment instead (exec_form), before the workers start.
         # (Importing the whole app there too cost 0.5-0.8 s of every start, docs/benchmark.md; an
         # error in the code itself fails scripts/smoke-test-image, before any deploy.)
+        # Its own lines in the project's format (the master's too, which never imports Django); no
+        # access log of its own: front.py writes one line a request under every gateway.
         command=(
             'uvicorn {slug}.asgi:application --host="$LISTEN_ADDRESS" --port="$PORT"'
             " --no-proxy-headers --no-server-header --lifespan=off"
             " --timeout-graceful-shutdown={shutdown_timeout}"
+            " --log-config={slug}/logging.json --no-access-log"
         ),
         conn_max_age=0,
         # With psycopg's pool, 2.2x the requests/s of a new connection per request on the
@@ -433,6 +447,13 @@ SERVERS: dict[str, Server] = {
         config_file="deploy/uwsgi.ini",
         config_template="_includes/uwsgi.ini.jinja",
         threads=True,
+        # It names the config file it reads, then each log encoder the file adds, as it reads them.
+        unstructured_start_lines=(
+            r"\[uWSGI\] getting INI configuration from ",
+            r"\[log-encoder\] registered ",
+        ),
+        # Its config file encodes its own lines, and cannot read LOG_FORMAT in any case (TEXT, Text).
+        text_logs=False,
         imports=("pyuwsgi", "uwsgi", "uwsgidecorators"),
         markers=("uwsgi",),
     ),
@@ -508,6 +529,9 @@ WORKERS: dict[str, Worker] = {
             environment={},
             healthcheck="redis-cli ping",
             data_path="/data",
+            stand_in_packages=("redis-server",),
+            # Like the official image: every interface, no password, its data in /data.
+            stand_in_command=("redis-server", "--protected-mode", "no", "--dir", "/data"),
         ),
         local_url="redis://redis:6379/0",
         imports=RQ_IMPORTS,

@@ -97,8 +97,11 @@ def build_image(client, context: Path, tag: str, buildargs: dict[str, str] | Non
 
 
 # Views for the tests only, added to a copy of a project (with_test_views): one that takes 2 s, one
-# that answers the client's address and the scheme as Django sees them, and a task that sleeps,
-# with views that enqueue it (/nap/?seconds=N) and read its result (/nap/ID/).
+# that answers the client's address and the scheme as Django sees them (logging a line), a task that
+# sleeps, with views that enqueue it (/nap/?seconds=N) and read its result (/nap/ID/), one that fails
+# (/boom/); a task that adds a row to a table of its own each time it runs, with views that enqueue
+# it for tasks numbered first..first+count-1 (/tally/?first=N&count=M, adding a row for each
+# enqueued) and count the rows per event and task number (/tally/counts/).
 TEST_VIEWS = """
 
 def slow(request):
@@ -111,8 +114,11 @@ def slow(request):
 
 
 def client(request):
+    import logging
+
     from django.http import HttpResponse
 
+    logging.getLogger("test_views").info("answering the client")
     return HttpResponse(f"{request.META['REMOTE_ADDR']} {request.scheme}")
 
 
@@ -138,8 +144,46 @@ def enqueue_nap(request):
     return as_json(nap.enqueue(float(request.GET["seconds"])))
 
 
+def boom(request):
+    raise RuntimeError("a view that fails")
+
+
 def nap_result(request, result_id):
     return as_json(nap.get_result(result_id))
+
+
+def tally_sql(statement, parameters=()):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(statement, parameters)
+        return cursor.fetchall() if cursor.description else None
+
+
+@task()
+def tally(number):
+    tally_sql("INSERT INTO test_tally (task, event) VALUES (%s, 'ran')", [number])
+
+
+def enqueue_tallies(request):
+    from django.http import JsonResponse
+
+    first, count = int(request.GET["first"]), int(request.GET["count"])
+    tally_sql("CREATE TABLE IF NOT EXISTS test_tally (task integer NOT NULL, event varchar(8) NOT NULL)")
+    for number in range(first, first + count):
+        tally_sql("INSERT INTO test_tally (task, event) VALUES (%s, 'enqueued')", [number])
+        tally.enqueue(number)
+    return JsonResponse({"enqueued": count})
+
+
+def tallies(request):
+    from django.http import JsonResponse
+
+    rows = tally_sql("SELECT event, task, COUNT(*) FROM test_tally GROUP BY event, task")
+    counted = {"enqueued": {}, "ran": {}}
+    for event, number, times in rows:
+        counted[event][number] = times
+    return JsonResponse(counted)
 
 
 urlpatterns += [
@@ -147,18 +191,49 @@ urlpatterns += [
     path("client/", client),
     path("nap/", enqueue_nap),
     path("nap/<str:result_id>/", nap_result),
+    path("tally/", enqueue_tallies),
+    path("tally/counts/", tallies),
+    path("boom/", boom),
 ]
 """
 
 
+# A periodic task for the tests only, added to the project's tasks.py (with_test_views): scheduled
+# every TEST_TICK_SECONDS where that is set, each run records when its tick was enqueued in a
+# table every project has (the sessions'), under a key starting "tick-". It uses the imports of the
+# example task's module, and timezone.
+TEST_TASKS = """
+
+import os  # noqa: E402
+import uuid  # noqa: E402
+
+from django.utils import timezone  # noqa: E402
+
+
+@task(takes_context=True)
+def record_tick(context):
+    Session.objects.create(
+        session_key=f"tick-{uuid.uuid4().hex}",
+        session_data=context.task_result.enqueued_at.isoformat(),
+        expire_date=timezone.now() + timedelta(days=1),
+    )
+
+
+if os.environ.get("TEST_TICK_SECONDS"):
+    every(timedelta(seconds=float(os.environ["TEST_TICK_SECONDS"])))(record_tick)
+"""
+
+
 def with_test_views(project: Path, destination: Path) -> Path:
-    """A copy of `project` at `destination` whose URLs add TEST_VIEWS' /slow/ and /client/ (one
-    image per gateway, whichever test builds it first)."""
+    """A copy of `project` at `destination` whose URLs add TEST_VIEWS' /slow/ and /client/, and
+    whose tasks add TEST_TASKS (one image per gateway, whichever test builds it first)."""
     copy = shutil.copytree(project, destination / f"test-views-{project.name}")
     (urls,) = copy.glob("*/urls.py")
     answers = yaml.safe_load((copy / ".copier-answers.yml").read_text())
     django = variants.DJANGO_VERSIONS[answers.get("django_version", variants.DEFAULT_DJANGO_VERSION)]
     urls.write_text(urls.read_text() + TEST_VIEWS.replace("{tasks_module}", django.tasks_module))
+    (tasks,) = copy.glob("*/tasks.py")
+    tasks.write_text(tasks.read_text() + TEST_TASKS)
     return copy
 
 

@@ -850,11 +850,16 @@ def adopted_in_a_monorepo(copier_template, tmp_path, repository=None):
     return adopt(project, copier_template)
 
 
+def yaml_to_add(output: str, step: str) -> tuple[str, object]:
+    """Where the summary's step that begins with `step` says to add YAML, and that YAML."""
+    found = re.search(rf"^  {re.escape(step)} (.*):\n((?:    .*\n)+)", output, re.MULTILINE)
+    assert found, output
+    return found.group(1), yaml.safe_load("\n".join(line[4:] for line in found.group(2).splitlines()))
+
+
 def dependabot_entries(output: str) -> list[dict]:
     """The entries the summary says to add to the root's dependabot.yml."""
-    found = re.search(r"^  Dependabot: add these entries to .*:\n((?:    .*\n)+)", output, re.MULTILINE)
-    assert found, output
-    return yaml.safe_load("\n".join(line[4:] for line in found.group(1).splitlines()))
+    return yaml_to_add(output, "Dependabot: add these entries to")[1]
 
 
 def test_adoption_in_a_monorepo_subfolder_writes_nothing_where_github_ignores_it_and_names_the_root_lines(
@@ -875,6 +880,12 @@ def test_adoption_in_a_monorepo_subfolder_writes_nothing_where_github_ignores_it
         ("docker", f"/{MONOREPO_FOLDER}"),
     ]
     assert f"{root / '.github' / 'dependabot.yml'}'s updates (a new file: begin it with" in adoption.output
+    # The template update workflow, for the root: it runs this folder's script.
+    assert (project / "scripts" / "update-template").is_file()
+    where, workflow = yaml_to_add(adoption.output, "Template updates as pull requests: add this workflow as")
+    assert where == str(root / ".github" / "workflows" / "update-template-services-web.yml")
+    [job] = workflow["jobs"].values()
+    assert job["steps"][-1]["run"] == f"{MONOREPO_FOLDER}/scripts/update-template"
 
 
 def test_adoption_summary_in_a_monorepo_subfolder_names_its_files_from_the_project_and_commits_it_alone(

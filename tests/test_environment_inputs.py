@@ -349,6 +349,10 @@ CASES = [
     Case("log-level-debug", {"LOG_LEVEL": "debug"}, Accepted({"LOGGING.root.level": "DEBUG"})),
     Case("log-level-Warning", {"LOG_LEVEL": "Warning"}, Accepted({"LOGGING.root.level": "WARNING"})),
     Case("log-level-verbose", {"LOG_LEVEL": "verbose"}, Refused("LOG_LEVEL", "DEBUG, INFO")),
+    # Log format: JSON lines unless told text, any case.
+    Case("log-format-unset", {"LOG_FORMAT": None}, Accepted({"LOGGING.formatters.line.format": "json"})),
+    Case("log-format-TEXT", {"LOG_FORMAT": "TEXT"}, Accepted({"LOGGING.formatters.line.format": "text"})),
+    Case("log-format-logfmt", {"LOG_FORMAT": "logfmt"}, Refused("LOG_FORMAT", "json, text")),
     # Storage DSNs.
     Case(
         "s3-bad-port",

@@ -62,6 +62,14 @@ def test_template_modules_are_what_an_adoption_adds_to_the_package(added_to_a_ba
     )
 
 
+def test_an_adoption_adds_the_template_update_workflow_and_script_and_not_the_ci_workflow(
+    added_to_a_bare_project,
+):
+    workflows = [path for path in added_to_a_bare_project if path.startswith(".github/workflows/")]
+    assert workflows == [str(adopt.UPDATE_WORKFLOW)]
+    assert "scripts/update-template" in added_to_a_bare_project
+
+
 def test_kept_files_are_those_an_adoption_leaves_as_the_user_had_them(
     added_to_a_bare_project, copier_template, tmp_path
 ):

