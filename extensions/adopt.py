@@ -251,13 +251,43 @@ def adopted_sqlite_file(dst: str, settings_module: str, database: str) -> str:
     return sqlite_file(dst, settings_module) if row and row.file_database else ""
 
 
+def pinned_django(dst: str) -> tuple[str, Version | None]:
+    """Where the project's requirements pin Django ("requirements.txt line 1: django==5.1.15"),
+    and the version pinned; ("", None) without a pin."""
+    where = facts.project_requirements(dst).lines.get("django", "")
+    pinned = re.search(r"==\s*([0-9][0-9.]*)", where.partition(": ")[2])
+    return where, Version(pinned.group(1)) if pinned else None
+
+
+def django_rows_for(version: Version) -> list[str]:
+    """The django_version answers that fit a project pinning Django `version`: the last row whose
+    adopts_from the pin reaches (the task API comes from where that Django has it)."""
+    rows = [name for name, row in variants.DJANGO_VERSIONS.items() if version >= Version(row.adopts_from)]
+    return rows[-1:]
+
+
+def detected_django_version(dst: str) -> str:
+    """The django_version default of an adopted project: its Django pin decides."""
+    version = pinned_django(dst)[1]
+    fits = django_rows_for(version) if version else []
+    return fits[0] if fits else variants.DEFAULT_DJANGO_VERSION
+
+
+def django_version_problem(dst: str, django_version: str) -> str:
+    """Why an adopted project cannot answer `django_version` ("" when it can): its own Django pin
+    decides which release line's task API and pins fit it."""
+    where, version = pinned_django(dst)
+    fits = django_rows_for(version) if version else []
+    if django_version not in variants.DJANGO_VERSIONS or not fits or django_version in fits:
+        return ""
+    return f"django_version={django_version} does not fit {where}: your pin decides; answer {fits[0]}"
+
+
 def worker_problem(dst: str, worker: str) -> str:
     """Why an adopted project cannot have the worker backend `worker` ("" when it can): its
     requirements pin a Django older than the backend's packages install with."""
     row = variants.WORKERS.get(worker)
-    where = facts.project_requirements(dst).lines.get("django", "")
-    pinned = re.search(r"==\s*([0-9][0-9.]*)", where.partition(": ")[2])
-    version = Version(pinned.group(1)) if pinned else None
+    where, version = pinned_django(dst)
     if row is None or version is None or version >= Version(row.django_floor):
         return ""
     fits = [name for name, other in variants.WORKERS.items() if version >= Version(other.django_floor)]
@@ -816,3 +846,5 @@ class AdoptionHelpers(Extension):
         )
         environment.filters["settings_module_problem"] = settings_module_problem
         environment.globals["worker_problem"] = worker_problem
+        environment.globals["detected_django_version"] = detected_django_version
+        environment.globals["django_version_problem"] = django_version_problem

@@ -121,6 +121,24 @@ def fixed_answer_change(answers_path: Path, answers: dict) -> str:
     return ""
 
 
+def django_downgrade(answers_path: Path, answers: dict) -> str:
+    """One line when `answers` move the project's Django (django_version) to an earlier release
+    line than its answers file records (none recorded: the default, which projects made before
+    the question are on), else "". Migrations and django-upgrade's rewrites only go forward."""
+    if not answers_path.is_file() or answers.get("django_version") not in variants.DJANGO_VERSIONS:
+        return ""
+    recorded = _recorded(answers_path, answers_path.stat().st_mtime_ns)
+    old = str(recorded.get("django_version") or variants.DEFAULT_DJANGO_VERSION)
+    new = answers["django_version"]
+    order = list(variants.DJANGO_VERSIONS)
+    if old not in order or order.index(new) >= order.index(old):
+        return ""
+    return (
+        f"django_version cannot go back from {old} to {new} ({answers_path.name} says {old}): Django"
+        f" is only upgraded; answer {' or '.join(order[order.index(old) :])}"
+    )
+
+
 class AnswerHelpers(Extension):
     def __init__(self, environment):
         super().__init__(environment)

@@ -1,10 +1,11 @@
 """The one table of what the template supports.
 
-Every database and gateway server the questionnaire offers is a row here, with everything the
-variant is: what the templates render (pins, engine options, packages, commands, compose service,
-the README's examples), what it can do (pool connections, lock for `migrate`, scale out), what
-copier.yml offers (its choices and defaults come from here), what the tests and CI need (the test
-database server, the Debian packages), and which import names a project slug must not take.
+Every database, gateway server, worker backend and Django release line the questionnaire offers
+is a row here, with everything the variant is: what the templates render (pins, engine options,
+packages, commands, compose service, the README's examples), what it can do (pool connections,
+lock for `migrate`, scale out), what copier.yml offers (its choices and defaults come from here),
+what the tests and CI need (the test database server, the Debian packages), and which import
+names a project slug must not take.
 
 The row is the only place a variant is named: templates and extensions read its fields and never
 compare an answer with a variant's name. Adding a gateway is a new row in SERVERS, plus the
@@ -27,9 +28,8 @@ PYTHON_DEBIAN_SUITES = {"3.13": "trixie", "3.14": "forky"}
 PYTHON_VERSIONS = tuple(PYTHON_DEBIAN_SUITES)
 DEFAULT_PYTHON_VERSION = "3.13"
 
-# Pins shared by every variant. Django stays on the current LTS line.
+# Pins shared by every variant (Django's own is its DJANGO_VERSIONS row's).
 COMMON_REQUIREMENTS = (
-    "django==5.2.19",
     "dj-database-url==3.1.2",
     "whitenoise==6.12.0",
     "django-storages[s3]==1.14.6",
@@ -211,18 +211,56 @@ class Server:
 
 
 @dataclass(frozen=True)
+class DjangoVersion:
+    """A Django release line the questionnaire offers (`django_version`): its pin, and where
+    Django's task API comes from on it. A project moves to a later row with `copier update`
+    (extensions/django_upgrade.py re-locks and runs django-upgrade), never back."""
+
+    # The answer, and django-upgrade's --target-version.
+    name: str
+    label: str
+    requirement: str
+    # The module the task API is imported from (`from <tasks_module> import task`): the
+    # django-tasks backport before Django 6, which has it built in as django.tasks.
+    tasks_module: str
+    # The backport's pins and apps where Django lacks the API; () where it is built in.
+    tasks_backport: tuple[str, ...] = ()
+    tasks_apps: tuple[str, ...] = ()
+    # Whether its default DEFAULT_AUTO_FIELD is BigAutoField (Django 6 on): the settings then leave
+    # it out, as django-upgrade does when it moves a project there.
+    big_auto_field_default: bool = False
+    # The oldest Django release an adopted project may pin for this row to be its default (the
+    # last row whose adopts_from its pin reaches).
+    adopts_from: str = "0"
+    # Appended to a variant's lock name (extensions/locks/); "" keeps the names locks had before
+    # this question.
+    lock_suffix: str = ""
+
+    @property
+    def immediate_backend(self) -> str:
+        """The task backend that runs each task at once, in the process that enqueues it (the
+        projects' own tests run them so)."""
+        return f"{self.tasks_module}.backends.immediate.ImmediateBackend"
+
+
+@dataclass(frozen=True)
 class Worker:
     """A backend of Django's task API (`@task`, `.enqueue()`): the django-tasks backport on
     Django 5.2, whose API Django 6 has built in. The user's tasks are the same under every row."""
 
     name: str
     label: str
+    # Its pins where Django has the task API built in (DjangoVersion.tasks_backport adds the
+    # backport where it does not).
     requirements: tuple[str, ...]
-    # settings.TASKS's BACKEND, and the apps it needs in INSTALLED_APPS.
+    # settings.TASKS's BACKEND ("": the Django release's immediate one, task_backend()), and the
+    # apps it needs in INSTALLED_APPS besides the backport's.
     backend: str
     apps: tuple[str, ...]
     # What the README says happens to an enqueued task.
     runs_tasks: str
+    # Its pins instead of `requirements` beside the backport, where they differ.
+    backport_requirements: tuple[str, ...] = ()
     # The template (under template/) of the project's `manage.py worker` command, which runs the
     # tasks in a container of its own; "": no worker process, tasks run where they are enqueued.
     worker_template: str = ""
@@ -250,6 +288,15 @@ class Worker:
     def command(self) -> str:
         """The worker container's command, as compose and Kubernetes give it; "" without one."""
         return "python manage.py worker" if self.worker_template else ""
+
+    def requirements_on(self, django: DjangoVersion) -> tuple[str, ...]:
+        """Its pins on the Django release line `django`, the task API's backport first if any."""
+        own = self.backport_requirements if django.tasks_backport and self.backport_requirements else ()
+        return tuple(dict.fromkeys((*django.tasks_backport, *(own or self.requirements))))
+
+    def apps_on(self, django: DjangoVersion) -> tuple[str, ...]:
+        """Its INSTALLED_APPS on `django`, the backport's first if any."""
+        return tuple(dict.fromkeys((*django.tasks_apps, *self.apps)))
 
 
 DATABASES: dict[str, Database] = {
@@ -420,10 +467,29 @@ SERVERS: dict[str, Server] = {
     ),
 }
 
-# The task API itself: the backport until Django 6, which has it built in; and its backend that
-# runs each task at once, in the process that enqueues it (the projects' own tests run them so).
+# The task API's backport, for Django before 6, which has it built in.
 TASKS_API = "django-tasks==0.12.0"
-IMMEDIATE_BACKEND = "django_tasks.backends.immediate.ImmediateBackend"
+
+DJANGO_VERSIONS: dict[str, DjangoVersion] = {
+    "5.2": DjangoVersion(
+        name="5.2",
+        label="5.2 LTS: security fixes until April 2028",
+        requirement="django==5.2.19",
+        tasks_module="django_tasks",
+        tasks_backport=(TASKS_API,),
+        tasks_apps=("django_tasks",),
+    ),
+    # Django 6 needs Python 3.12 or later: every version PYTHON_VERSIONS offers.
+    "6.1": DjangoVersion(
+        name="6.1",
+        label="6.1: the latest release, security fixes until December 2027",
+        requirement="django==6.1.3",
+        tasks_module="django.tasks",
+        big_auto_field_default=True,
+        adopts_from="6.0",
+        lock_suffix="-django6.1",
+    ),
+}
 
 RQ_IMPORTS = (
     "django_tasks", "django_tasks_rq", "django_rq", "rq", "rq_scheduler", "redis", "croniter", "crontab",
@@ -434,19 +500,21 @@ WORKERS: dict[str, Worker] = {
     "none": Worker(
         name="none",
         label="None: tasks run when enqueued, in the process that enqueues them",
-        requirements=(TASKS_API,),
-        backend=IMMEDIATE_BACKEND,
-        apps=("django_tasks",),
+        requirements=(),
+        backend="",
+        apps=(),
         runs_tasks="at once, in the web process that enqueues it, before the response is sent",
         imports=("django_tasks", "django_stubs_ext", "typing_extensions"),
     ),
     "database": Worker(
         name="database",
         label="Database: django-tasks-db, a worker process polls the project's database",
-        requirements=(TASKS_API, "django-tasks-db[compat]==0.13.0"),
+        requirements=("django-tasks-db==0.13.0",),
+        # Its extra for Django before 6 requires the backport (and Django < 6).
+        backport_requirements=("django-tasks-db[compat]==0.13.0",),
         backend="django_tasks_db.DatabaseBackend",
         django_floor="5.2",
-        apps=("django_tasks", "django_tasks_db"),
+        apps=("django_tasks_db",),
         runs_tasks="in the worker container, which polls the database for it every second",
         worker_template="_includes/worker_database.py.jinja",
         imports=("django_tasks", "django_tasks_db", "django_stubs_ext", "typing_extensions"),
@@ -455,9 +523,11 @@ WORKERS: dict[str, Worker] = {
     "redis": Worker(
         name="redis",
         label="Redis: django-tasks-rq, a worker process takes tasks from RQ's queues",
+        # django-tasks-rq builds on the backport's classes on every Django release (its backend
+        # takes Django 6's own tasks too): the backport is pinned here, not only below Django 6.
         requirements=(TASKS_API, "django-tasks-rq==0.12.0", "django-rq==4.2.0", "rq==3.0.0", "redis==8.1.0"),
         backend="django_tasks_rq.RQBackend",
-        apps=("django_tasks", "django_rq", "django_tasks_rq"),
+        apps=("django_rq", "django_tasks_rq"),
         runs_tasks="in the worker container, which takes it from Redis as soon as it is enqueued",
         worker_template="_includes/worker_redis.py.jinja",
         settings_template="_includes/settings_tasks_redis.py.jinja",
@@ -482,26 +552,42 @@ WORKERS: dict[str, Worker] = {
 DEFAULT_DATABASE = "postgresql"
 DEFAULT_SERVER = "gunicorn"
 DEFAULT_WORKER = "none"
+# The current LTS release; the other rows are later ones a project can move to.
+DEFAULT_DJANGO_VERSION = "5.2"
 
 
-QUESTIONS: dict[str, dict] = {"database": DATABASES, "server": SERVERS, "worker": WORKERS}
-DEFAULTS = {"database": DEFAULT_DATABASE, "server": DEFAULT_SERVER, "worker": DEFAULT_WORKER}
+QUESTIONS: dict[str, dict] = {
+    "database": DATABASES, "server": SERVERS, "worker": WORKERS, "django_version": DJANGO_VERSIONS,
+}  # fmt: skip
+DEFAULTS = {
+    "database": DEFAULT_DATABASE, "server": DEFAULT_SERVER, "worker": DEFAULT_WORKER,
+    "django_version": DEFAULT_DJANGO_VERSION,
+}  # fmt: skip
 
 
-def requirements(database: str, server: str, worker: str) -> list[str]:
+def task_backend(worker: str, django_version: str) -> str:
+    """settings.TASKS's BACKEND for a worker backend on a Django release line."""
+    return WORKERS[worker].backend or DJANGO_VERSIONS[django_version].immediate_backend
+
+
+def requirements(
+    database: str, server: str, worker: str, django_version: str = DEFAULT_DJANGO_VERSION
+) -> list[str]:
     """The pinned requirements of one variant, in the order requirements.txt lists them."""
-    rows = (DATABASES[database], SERVERS[server], WORKERS[worker])
-    return list(dict.fromkeys([*COMMON_REQUIREMENTS, *(pin for row in rows for pin in row.requirements)]))
+    django = DJANGO_VERSIONS[django_version]
+    pins = [*DATABASES[database].requirements, *SERVERS[server].requirements]
+    tasks = WORKERS[worker].requirements_on(django)
+    return list(dict.fromkeys([django.requirement, *COMMON_REQUIREMENTS, *pins, *tasks]))
 
 
-def lock_name(database: str, server: str, worker: str) -> str:
+def lock_name(database: str, server: str, worker: str, django_version: str = DEFAULT_DJANGO_VERSION) -> str:
     """The file name of a variant's committed lock in extensions/locks/ (scripts/lock-variants)."""
-    return f"{database}-{server}-{worker}.txt"
+    return f"{database}-{server}-{worker}{DJANGO_VERSIONS[django_version].lock_suffix}.txt"
 
 
-def all_variants() -> list[tuple[str, str, str]]:
-    """Every database x server x worker answer, each of which has a lock."""
-    return [(d, s, w) for d in DATABASES for s in SERVERS for w in WORKERS]
+def all_variants() -> list[tuple[str, str, str, str]]:
+    """Every database x server x worker x Django answer, each of which has a lock."""
+    return [(d, s, w, v) for d in DATABASES for s in SERVERS for w in WORKERS for v in DJANGO_VERSIONS]
 
 
 def paired_server(database: str, worker: str) -> str:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import docker.errors
 import requests
+import yaml
 
 from extensions import variants
 from harness import REPO, locks
@@ -128,7 +129,7 @@ def client(request):
     return HttpResponse(f"{request.META['REMOTE_ADDR']} {request.scheme}")
 
 
-from django_tasks import task  # noqa: E402
+from {tasks_module} import task  # noqa: E402
 
 
 @task()
@@ -207,11 +208,13 @@ urlpatterns += [
 # A periodic task for the tests only, added to the project's tasks.py (with_test_views): scheduled
 # every TEST_TICK_SECONDS where that is set, each run records when its tick was enqueued in a
 # table every project has (the sessions'), under a key starting "tick-". It uses the imports of the
-# example task's module.
+# example task's module, and timezone.
 TEST_TASKS = """
 
 import os  # noqa: E402
 import uuid  # noqa: E402
+
+from django.utils import timezone  # noqa: E402
 
 
 @task(takes_context=True)
@@ -233,7 +236,9 @@ def with_test_views(project: Path, destination: Path) -> Path:
     whose tasks add TEST_TASKS (one image per gateway, whichever test builds it first)."""
     copy = shutil.copytree(project, destination / f"test-views-{project.name}")
     (urls,) = copy.glob("*/urls.py")
-    urls.write_text(urls.read_text() + TEST_VIEWS)
+    answers = yaml.safe_load((copy / ".copier-answers.yml").read_text())
+    django = variants.DJANGO_VERSIONS[answers.get("django_version", variants.DEFAULT_DJANGO_VERSION)]
+    urls.write_text(urls.read_text() + TEST_VIEWS.replace("{tasks_module}", django.tasks_module))
     (tasks,) = copy.glob("*/tasks.py")
     tasks.write_text(tasks.read_text() + TEST_TASKS)
     return copy

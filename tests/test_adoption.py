@@ -533,6 +533,7 @@ def test_interactive_adoption_offers_the_detected_answers(copier_template, tmp_p
     questionnaire.accept("Database")
     questionnaire.accept("Application gateway server")
     questionnaire.accept("Background tasks")
+    questionnaire.accept("Django release")
     questionnaire.accept("Python version")
     assert questionnaire.finish() == 0, questionnaire.screen
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text())

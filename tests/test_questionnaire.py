@@ -20,7 +20,9 @@ from harness.terminal import Questionnaire
 
 NAME_PROMPT = "Project name, as people read it"
 SLUG_PROMPT = "Python package of the Django project"
-CHOICE_PROMPTS = ("Database", "Application gateway server", "Background tasks", "Python version")
+CHOICE_PROMPTS = (
+    "Database", "Application gateway server", "Background tasks", "Django release", "Python version",
+)  # fmt: skip
 
 BAD_SLUGS = {
     "my-app": "not a lowercase Python identifier",

@@ -20,7 +20,7 @@ from harness import CACHE, adoption
 from harness.environments import production_env, production_env_on_disk
 from harness.git import commit_all, git, new_repository
 from harness.images import App, ProxiedClient, run_once
-from harness.project import Manage, relock, with_tools_on_path
+from harness.project import UV, Manage, relock, with_tools_on_path
 from harness.releases import (
     RELEASES,
     History,
@@ -609,6 +609,129 @@ def test_first_tagged_release_updates_a_project_generated_before_it_changing_onl
         commit_all(project, "Our own files")
     assert "_commit: 0.3.0" not in (project / ".copier-answers.yml").read_text()
     takes_the_first_tag_changing_only_its_answers(project, copier_update(project))
+
+
+# --- moving to a later Django ---------------------------------------------------------------------
+
+*_, LATEST_DJANGO = variants.DJANGO_VERSIONS
+# The user's code that Django 5.2 runs and a later release removed or deprecates, each a case
+# django-upgrade rewrites: CheckConstraint(check=...) (removed in 6.0), send_mail's positional
+# fail_silently (deprecated in 6.0; the keyword's default dropped for 6.1) and
+# transaction.savepoint (deprecated in 6.1).
+OUTDATED_CODE = {
+    "shop/models.py": """from django.db import models
+from django.db.models import Q
+
+
+class Order(models.Model):
+    quantity = models.IntegerField()
+
+    class Meta:
+        constraints = [models.CheckConstraint(check=Q(quantity__gt=0), name="positive_quantity")]
+""",
+    "shop/orders.py": """from django.core.mail import send_mail
+from django.db import transaction
+from django.db.transaction import savepoint, savepoint_commit
+
+from shop.models import Order
+
+
+def place_order(quantity, address):
+    with transaction.atomic():
+        point = savepoint()
+        order = Order.objects.create(quantity=quantity)
+        send_mail("Your order", f"{quantity} items", "shop@example.com", [address], False)
+        savepoint_commit(point)
+    return order
+""",
+    "tests/test_shop.py": """import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+
+from shop.models import Order
+from shop.orders import place_order
+
+
+@pytest.mark.django_db
+def test_placing_an_order_records_it_and_mails_the_customer():
+    place_order(3, "customer@example.com")
+    assert Order.objects.get().quantity == 3
+    assert mail.outbox[0].to == ["customer@example.com"]
+
+
+@pytest.mark.django_db
+def test_an_order_of_nothing_is_refused():
+    with pytest.raises(ValidationError):
+        Order(quantity=0).full_clean()
+""",
+}
+# What django-upgrade's rewrites leave in those files.
+UPGRADED_LINES = (
+    'CheckConstraint(condition=Q(quantity__gt=0), name="positive_quantity")',
+    "point = savepoint_create()",
+    'send_mail("Your order", f"{quantity} items", "shop@example.com", [address])',
+)
+# The project's own tests in a virtualenv of its lock (hashes checked) and requirements-dev.txt, as
+# its README says, with every deprecation warning an error, in the base image: Django 6 needs a
+# newer Python than this machine's. Installed by this run's uv (harness.project.UV), mounted with a
+# cache of its own, rather than pip, which took a minute or two more; with the image's
+# certificates, as pip has them.
+UV_IN_THE_IMAGE = "uv pip install --quiet --system-certs --python /tmp/venv/bin/python"
+PROJECT_TESTS_STRICTLY = (
+    f"uv venv --quiet --python python3 /tmp/venv && {UV_IN_THE_IMAGE} --require-hashes -r requirements.txt"
+    f" && {UV_IN_THE_IMAGE} -r requirements-dev.txt"
+    " && /tmp/venv/bin/python -m pytest -p no:cacheprovider -W error::DeprecationWarning"
+)
+
+
+def test_moving_to_the_latest_django_relocks_upgrades_the_users_code_and_its_tests_pass(
+    copier_template, tmp_path, base_image, docker_client
+):
+    project = user_project(copier_template, tmp_path / "project", database="sqlite", worker="database")
+    for path, text in OUTDATED_CODE.items():
+        (project / path).write_text(text)
+    commit_all(project, "Orders")
+    result = copier_update(project, django_version=LATEST_DJANGO)
+    assert result.returncode == 0, result.stderr
+    assert answers(project)["django_version"] == LATEST_DJANGO
+    assert_no_conflicts(project)
+    # Re-locked: the user's requirement is in the new lock, which pins the new Django.
+    assert lock_problem(str(project)) == "", result.stderr
+    assert variants.DJANGO_VERSIONS[LATEST_DJANGO].requirement in (project / "requirements.txt").read_text()
+    # Only the user's files: the template's are rendered for the new release already.
+    assert f"rewrote 2 file(s) for Django {LATEST_DJANGO}:" in result.stderr, result.stderr
+    upgraded = (project / "shop/models.py").read_text() + (project / "shop/orders.py").read_text()
+    added = [line[1:].strip() for line in result.stderr.splitlines() if line.startswith("+")]
+    for line in UPGRADED_LINES:
+        assert line in upgraded
+        assert any(line in shown for shown in added), "the update shows each rewrite"
+    status, output = run_once(
+        docker_client,
+        base_image,
+        ["sh", "-c", PROJECT_TESTS_STRICTLY],
+        {"DATABASE_URL": "sqlite:////tmp/db.sqlite3", "UV_CACHE_DIR": "/uv-cache"},
+        volumes={
+            str(project): {"bind": "/project", "mode": "rw"},
+            str(UV): {"bind": "/usr/local/bin/uv", "mode": "ro"},
+            str(CACHE / "uv-in-containers"): {"bind": "/uv-cache", "mode": "rw"},
+        },
+        timeout=600,
+        working_dir="/project",
+    )
+    assert status == 0, output[-5000:]
+    assert re.search(r"^=+ \d+ passed(, \d+ warnings?)? in ", output, re.MULTILINE), output[-3000:]
+
+
+def test_moving_django_back_is_refused_in_one_line(copier_template, tmp_path):
+    project = user_project(copier_template, tmp_path / "project", django_version=LATEST_DJANGO)
+    back = variants.DEFAULT_DJANGO_VERSION
+    reason = refused_before_writing(
+        project, "update", "--trust", "--defaults", f"--data=django_version={back}"
+    )
+    assert reason == (
+        f"django_version cannot go back from {LATEST_DJANGO} to {back} (.copier-answers.yml says"
+        f" {LATEST_DJANGO}): Django is only upgraded; answer {LATEST_DJANGO}"
+    )
 
 
 # --- a switched project still builds and serves -----------------------------------------------------
