@@ -142,9 +142,6 @@ class Database:
     # What reuses Django's connections to it in a pool (OPTIONS["pool"]) for a gateway that asks
     # for one (Server.pool); "": Django has no pool for it.
     connection_pool: str = ""
-    # That pool's option which tests a connection as it hands it out (one round trip), so that a
-    # restarted database costs no request an error: (the import it needs, the value); None: none.
-    pool_check: tuple[str, str] | None = None
     # How `migrate` keeps a second migrate waiting; None: the database lets one writer in at a
     # time itself.
     migration_lock: MigrationLock | None = None
@@ -326,7 +323,6 @@ DATABASES: dict[str, Database] = {
         test_server_packages=("postgresql",),
         markers=("psycopg", "postgres"),
         connection_pool="psycopg's pool",
-        pool_check=("from psycopg_pool import ConnectionPool", "ConnectionPool.check_connection"),
         migration_lock=MigrationLock(
             name="an advisory lock",
             reason=(
