@@ -36,16 +36,21 @@ def worker_env(database: str, worker: str, database_servers, task_servers, **ove
     return production_env(DATABASE_URL=database_url, **backend, **overrides)
 
 
-def enqueue_nap(web: App, seconds: float, retry_for: float = 0) -> dict:
-    """Enqueue the test task that sleeps `seconds`, by a request (again until it answers 200, for
-    `retry_for` seconds): its result as JSON."""
-    deadline = time.monotonic() + retry_for
-    while (
-        response := requests.get(web.url(f"/nap/?seconds={seconds}"), headers=HEADERS, timeout=10)
-    ).status_code != 200:
-        assert time.monotonic() < deadline, response.text[:2000]
-        time.sleep(0.2)
+def enqueue_nap(web: App, seconds: float) -> dict:
+    """Enqueue the test task that sleeps `seconds`, by a request: its result as JSON."""
+    response = requests.get(web.url(f"/nap/?seconds={seconds}"), headers=HEADERS, timeout=10)
+    assert response.status_code == 200, response.text[:2000]
     return response.json()
+
+
+def wait_until_ready_again(web: App, in_a_row: int, timeout: float) -> None:
+    """Until the web container's /readyz has answered 200 `in_a_row` times in a row."""
+    deadline = time.monotonic() + timeout
+    ready = 0
+    while ready < in_a_row:
+        assert time.monotonic() < deadline, f"/readyz did not answer 200 {in_a_row} times in a row"
+        ready = ready + 1 if requests.get(web.url("/readyz"), headers=HEADERS, timeout=10).ok else 0
+        time.sleep(0.1)
 
 
 def nap_result(web: App, result_id: str) -> dict:
