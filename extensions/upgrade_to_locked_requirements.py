@@ -57,14 +57,19 @@ def main():
         return
     variants = load("variants")
     rows = [*variants.DATABASES.values(), *variants.SERVERS.values(), *variants.WORKERS.values()]
-    pins = [*variants.COMMON_REQUIREMENTS, *(pin for row in rows for pin in row.requirements)]
+    pins = [
+        *variants.COMMON_REQUIREMENTS,
+        *(pin for row in rows for pin in row.requirements),
+        *(row.requirement for row in variants.DJANGO_VERSIONS.values()),
+    ]
     added = users_lines(old, {package(pin) for pin in pins})
     if added:
         text = requirements_in.read_text()
         requirements_in.write_text(text + ("" if text.endswith("\n") else "\n") + "\n".join(added) + "\n")
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
     worker = answers.get("worker", variants.DEFAULT_WORKER)
-    lock = EXTENSIONS / "locks" / variants.lock_name(answers["database"], answers["server"], worker)
+    django_version = answers.get("django_version", variants.DEFAULT_DJANGO_VERSION)
+    lock = EXTENSIONS / "locks" / variants.lock_name(answers["database"], answers["server"], worker, django_version)
     if lock.exists():
         (project / "requirements.txt").write_text(lock.read_text())
         # The update may have recorded its merge of the old list into the lock as unmerged.
