@@ -69,7 +69,8 @@ def main():
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
     worker = answers.get("worker", variants.DEFAULT_WORKER)
     django_version = answers.get("django_version", variants.DEFAULT_DJANGO_VERSION)
-    lock = EXTENSIONS / "locks" / variants.lock_name(answers["database"], answers["server"], worker, django_version)
+    variant = (answers["database"], answers["server"], worker, django_version)
+    lock = EXTENSIONS / "locks" / variants.lock_name(*variant)
     if lock.exists():
         (project / "requirements.txt").write_text(lock.read_text())
         # The update may have recorded its merge of the old list into the lock as unmerged.
