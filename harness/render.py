@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
+import shutil
 import subprocess
 import sys
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 from copier import run_copy
 
-from harness.git import git
+from harness import locks
+from harness.git import git, new_repository
 
 DEFAULT_ANSWERS = {"project_name": "Example Shop"}
 
@@ -29,6 +34,36 @@ def render_project(template: Path, destination: Path, vcs_ref: str | None = "HEA
             vcs_ref=vcs_ref,
         )
     return destination
+
+
+def template_repository(folder: Path, root: Path, paths: list[str]) -> Path:
+    """`paths` of the template checkout at `root`, as they are on disk, in a new repository at
+    `folder` whose one commit is tagged 99.99.99."""
+    folder.mkdir()
+    for path in paths:
+        if (root / path).is_dir():
+            shutil.copytree(root / path, folder / path)
+        else:
+            shutil.copy(root / path, folder / path)
+    new_repository(folder, "the template as it is")
+    git(folder, "tag", "99.99.99")
+    return folder
+
+
+def shared_once(tmp_path_factory, name: str, make: Callable[[Path], object]) -> Path:
+    """The folder `name` in the temporary folder that every process of this test run shares
+    (pytest-xdist's workers have one each inside it), made by `make(folder)` in whichever process
+    asks first; the others wait for it and reuse it."""
+    base = tmp_path_factory.getbasetemp()
+    run_folder = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    folder = run_folder / name
+    done = run_folder / f"{name}.done"
+    with locks.exclusive(hashlib.sha256(str(folder).encode()).hexdigest()[:16]):
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)  # what a process killed while making it left
+            make(folder)
+            done.touch()
+    return folder
 
 
 def copier_cli(*args: str, cwd: Path, timeout: int = 300) -> subprocess.CompletedProcess:

@@ -9,6 +9,7 @@ rendered for a database and a server has the worker variants.paired_worker() pai
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 import shutil
 from pathlib import Path
@@ -20,7 +21,7 @@ from extensions import variants
 from harness import environments, images, services
 from harness.project import Manage
 from harness.releases import RELEASES, History, template_history
-from harness.render import render_project
+from harness.render import render_project, shared_once, template_repository
 
 MATRIX = {
     "database": list(variants.DATABASES),
@@ -82,12 +83,26 @@ def copier_template_paths():
 
 
 @pytest.fixture(scope="session")
+def copier_template(tmp_path_factory, copier_template_root, copier_template_paths):
+    """The template as it is, uncommitted changes included, committed and tagged 99.99.99 in a
+    repository of its own (as pytest-copier's fixture of that name makes it), once for all of this
+    run's workers: a project records the path of its template, so projects rendered by different
+    workers are then the same files, rendered and built once."""
+    return shared_once(
+        tmp_path_factory,
+        "src",
+        lambda folder: template_repository(folder, copier_template_root, copier_template_paths),
+    )
+
+
+@pytest.fixture(scope="session")
 def render(copier_template, tmp_path_factory):
     """render(database=..., server=..., worker=..., python_version=..., project_name=...) -> path.
 
-    Renders the committed copy of the template (pytest-copier's copier_template) with the
-    variant table's defaults for what is not given (the worker: the one paired with the database
-    and server); the same answers render once per session.
+    Renders the committed copy of the template (copier_template) with the variant table's
+    defaults for what is not given (the worker: the one paired with the database and server); the
+    same answers render once per run, whichever worker asks first. Tests copy a render before
+    they change anything in it.
     """
     rendered = {}
 
@@ -101,8 +116,11 @@ def render(copier_template, tmp_path_factory):
         answers.setdefault("worker", variants.paired_worker(answers["database"], answers["server"]))
         key = tuple(sorted(answers.items()))
         if key not in rendered:
-            name = "-".join(answers[k] for k in ("database", "server", "worker", "python_version"))
-            rendered[key] = render_project(copier_template, tmp_path_factory.mktemp(f"{name}-"), **answers)
+            cell = "-".join(answers[k] for k in ("database", "server", "worker", "python_version"))
+            name = f"{cell}-{hashlib.sha256(repr(key).encode()).hexdigest()[:8]}"
+            rendered[key] = shared_once(
+                tmp_path_factory, name, lambda folder: render_project(copier_template, folder, **answers)
+            )
         return rendered[key]
 
     return render

@@ -19,7 +19,7 @@ from harness import REPO
 from harness.git import git
 from harness.hooks import run_pre_commit
 from harness.images import OFFLINE_COMPOSE, compose_run, run_once
-from harness.project import readme_virtualenv
+from harness.project import development_virtualenv
 from harness.services import free_port, has_test_server, missing_service
 
 SMOKE_TEST = Path("scripts") / "smoke-test-image"
@@ -56,7 +56,7 @@ def project_copy(project, tmp_path):
 def test_project_test_suite_passes_on_the_host_against_the_real_database(
     project_copy, database, database_url, tmp_path
 ):
-    venv = readme_virtualenv(project_copy)
+    venv = development_virtualenv(project_copy)
     # SQLite's test database is in memory; the URL only has to name a file the host can create.
     url = database_url if has_test_server(database) else f"sqlite:///{tmp_path / 'db.sqlite3'}"
     result = subprocess.run(

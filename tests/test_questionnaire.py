@@ -14,7 +14,7 @@ from markdown_it import MarkdownIt
 
 from extensions import variants
 from extensions.answers import NAME_MAX_LENGTH, SLUG_MAX_LENGTH, project_slug_from_name, project_slug_problem
-from harness.project import readme_virtualenv
+from harness.project import development_virtualenv
 from harness.render import copier_cli
 from harness.terminal import Questionnaire
 
@@ -208,9 +208,9 @@ print(json.dumps(sorted(n for n in names if n.isidentifier() and not n.startswit
 
 def test_reserved_names_cover_every_installed_package(project):
     """The slug check's list comes from the variant table; this compares it with what pip really
-    installs for the variant and its test tools (requirements-dev.txt), dependencies included, in
-    a virtualenv made as the generated README says."""
-    venv = readme_virtualenv(project)
+    installs for the variant and its test tools (requirements-dev.txt), dependencies included
+    (harness.project.development_virtualenv)."""
+    venv = development_virtualenv(project)
     result = subprocess.run(
         [venv / "bin" / "python", "-c", TOP_LEVEL_NAMES], capture_output=True, text=True, check=True
     )
