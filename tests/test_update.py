@@ -6,6 +6,7 @@ from __future__ import annotations
 import filecmp
 import os
 import re
+import shutil
 import subprocess
 import sys
 from itertools import permutations
@@ -95,7 +96,8 @@ def make_user_edits(project: Path):
 
 
 def user_project(template: Path, destination: Path, vcs_ref: str | None = None, **answers) -> Path:
-    """A rendered project, committed, edited by its user, committed again."""
+    """A project rendered from `template` at `vcs_ref` (None: its latest tag), committed, edited by
+    its user, committed again."""
     if vcs_ref is None:
         project = render_project(template, destination, vcs_ref, **answers)
     else:
@@ -108,10 +110,34 @@ def user_project(template: Path, destination: Path, vcs_ref: str | None = None, 
         )  # fmt: skip
         assert result.returncode == 0, result.stderr
         project = destination
+    return with_user_work(project)
+
+
+def with_user_work(project: Path) -> Path:
     new_repository(project, "Generated from the template")
     make_user_edits(project)
     commit_all(project, "My own work")
     return project
+
+
+@pytest.fixture
+def fresh_render(render, tmp_path):
+    """fresh_render(**answers): a copy in this test's folder (`fresh`) of the template as it is
+    rendered for `answers`, with the questionnaire's defaults for the others (the run renders
+    each set of answers once: conftest's `render`)."""
+
+    def copy(name="fresh", **answers) -> Path:
+        rendered = render(**{"worker": variants.DEFAULTS["worker"], **answers})
+        return Path(shutil.copytree(rendered, tmp_path / name))
+
+    return copy
+
+
+@pytest.fixture
+def users_project(fresh_render):
+    """users_project(**answers): the user's project, made from the template as it is for `answers`,
+    committed, edited by its user, committed again (user_project, from the run's render)."""
+    return lambda **answers: with_user_work(fresh_render("project", **answers))
 
 
 # --- what must hold after an update -----------------------------------------------------------------
@@ -174,9 +200,11 @@ def answers(project: Path) -> dict:
 # --- switches ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("question", "old", "new"), SWITCHES, ids="{0[0]}:{0[1]}-to-{0[2]}".format)
-def test_switch_keeps_user_work(copier_template, tmp_path, question, old, new):
-    project = user_project(copier_template, tmp_path / "project", **{question: old})
+@pytest.mark.parametrize(
+    ("question", "old", "new"), SWITCHES, ids=[f"{q}:{o}-to-{n}" for q, o, n in SWITCHES]
+)
+def test_switch_keeps_user_work(users_project, fresh_render, tmp_path, question, old, new):
+    project = users_project(**{question: old})
     result = copier_update(project, **{question: new})
     assert result.returncode == 0, result.stderr
     assert answers(project)[question] == new
@@ -192,7 +220,7 @@ def test_switch_keeps_user_work(copier_template, tmp_path, question, old, new):
         text = (project / name).read_text()
         for marker in ROWS[question][old].markers:
             assert marker not in text, f"{marker!r} of {old} is still in {name}"
-    fresh = render_project(copier_template, tmp_path / "fresh", None, **{question: new})
+    fresh = fresh_render(**{question: new})
     assert_same_as_fresh_render_with_user_edits(project, fresh)
     assert_settings_work(project, tmp_path)
 
@@ -302,8 +330,8 @@ EDITS_NEXT_TO_SWITCHED_LINES = {
     EDITS_NEXT_TO_SWITCHED_LINES.values(),
     ids=EDITS_NEXT_TO_SWITCHED_LINES,
 )
-def test_edit_next_to_a_switched_line_merges(copier_template, tmp_path, path, edit, before, after):
-    project = user_project(copier_template, tmp_path / "project", **before)
+def test_edit_next_to_a_switched_line_merges(users_project, fresh_render, path, edit, before, after):
+    project = users_project(**before)
     edit_file(project / path, *edit)
     commit_all(project, "Edit next to a variant line")
     result = copier_update(project, **after)
@@ -311,7 +339,7 @@ def test_edit_next_to_a_switched_line_merges(copier_template, tmp_path, path, ed
     assert NOT_MERGED not in result.stderr, result.stderr
     assert_no_conflicts(project)
     assert edit[1] in (project / path).read_text(), "the user's edit is kept"
-    fresh = render_project(copier_template, tmp_path / "fresh", None, **{**before, **after})
+    fresh = fresh_render(**{**before, **after})
     edit_file(fresh / path, *edit)
     assert_same_as_fresh_render_with_user_edits(project, fresh)
 
@@ -456,10 +484,10 @@ FIXED_ANSWER_CHANGES = {
 
 @pytest.mark.parametrize(("kind", "command", "data"), FIXED_ANSWER_CHANGES.values(), ids=FIXED_ANSWER_CHANGES)
 def test_changing_an_answer_that_names_the_users_files_is_refused_in_one_line_writing_nothing(
-    copier_template, tmp_path, kind, command, data
+    users_project, copier_template, tmp_path, kind, command, data
 ):
     if kind == "generated":
-        project = user_project(copier_template, tmp_path / "project")
+        project = users_project()
     else:
         example = adoption.EXAMPLE_PROJECTS["split_settings"]
         project = adoption.user_project(example, tmp_path / example.name)
@@ -474,8 +502,8 @@ def test_changing_an_answer_that_names_the_users_files_is_refused_in_one_line_wr
 # --- updates without a change -----------------------------------------------------------------------
 
 
-def test_update_with_no_change_leaves_no_diff(copier_template, tmp_path):
-    project = user_project(copier_template, tmp_path / "project", database="mysql", server="uwsgi")
+def test_update_with_no_change_leaves_no_diff(users_project):
+    project = users_project(database="mysql", server="uwsgi")
     result = copier_update(project)
     assert result.returncode == 0, result.stderr
     assert git(project, "status", "--porcelain") == ""
@@ -685,9 +713,9 @@ PROJECT_TESTS_STRICTLY = (
 
 
 def test_moving_to_the_latest_django_relocks_upgrades_the_users_code_and_its_tests_pass(
-    copier_template, tmp_path, base_image, docker_client
+    users_project, base_image, docker_client
 ):
-    project = user_project(copier_template, tmp_path / "project", database="sqlite", worker="database")
+    project = users_project(database="sqlite", worker="database")
     for path, text in OUTDATED_CODE.items():
         (project / path).write_text(text)
     commit_all(project, "Orders")
@@ -722,8 +750,8 @@ def test_moving_to_the_latest_django_relocks_upgrades_the_users_code_and_its_tes
     assert re.search(r"^=+ \d+ passed(, \d+ warnings?)? in ", output, re.MULTILINE), output[-3000:]
 
 
-def test_moving_django_back_is_refused_in_one_line(copier_template, tmp_path):
-    project = user_project(copier_template, tmp_path / "project", django_version=LATEST_DJANGO)
+def test_moving_django_back_is_refused_in_one_line(users_project):
+    project = users_project(django_version=LATEST_DJANGO)
     back = variants.DEFAULT_DJANGO_VERSION
     reason = refused_before_writing(
         project, "update", "--trust", "--defaults", f"--data=django_version={back}"
@@ -743,9 +771,9 @@ def test_moving_django_back_is_refused_in_one_line(copier_template, tmp_path):
     ids=["sqlite-to-postgresql", "gunicorn-to-uwsgi"],
 )
 def test_switched_project_image_serves_the_user_view(
-    copier_template, tmp_path, build, docker_client, database_servers, before, after
+    users_project, tmp_path, build, docker_client, database_servers, before, after
 ):
-    project = user_project(copier_template, tmp_path / "project", **before)
+    project = users_project(**before)
     result = copier_update(project, **after)
     assert result.returncode == 0, result.stderr
     # The documented path: the update names scripts/lock, which locks the user's requirement too.
