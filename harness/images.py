@@ -72,7 +72,12 @@ def build_once(client, context: Path) -> str:
         if path.is_file() and not path.is_symlink():
             relative = path.relative_to(context).as_posix()
             digest.update(f"{relative}\0{path.stat().st_mode & 0o111}\0".encode())
-            digest.update(path.read_bytes())
+            content = path.read_bytes()
+            if relative == ".copier-answers.yml":
+                # Each worker renders from its own copy of the template (pytest-copier's), which
+                # the answers name; nothing in the image reads that path.
+                content = re.sub(rb"(?m)^_src_path: .*$", b"", content)
+            digest.update(content)
     # A repository name may not end in a separator where the 40 characters cut it.
     tag = f"{TEST_IMAGES}/{context.name.lower()[:40].rstrip('-_.')}:{digest.hexdigest()[:16]}"
     with locks.exclusive(tag.replace("/", "-").replace(":", "-")):
