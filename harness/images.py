@@ -18,7 +18,8 @@ import requests
 import yaml
 
 from extensions import variants
-from harness import REPO, locks
+from harness import CACHE, REPO, locks
+from harness.project import UV
 from harness.services import free_port
 
 # Test images are named per checkout: test runs of two checkouts may build at the same time.
@@ -267,6 +268,50 @@ def run_once(
         return status, container.logs().decode(errors="replace")
     finally:
         container.remove(force=True)
+
+
+# The virtualenv the generated Dockerfile installs the lock into.
+IMAGE_PYTHON = "/venv/bin/python"
+# uv from this run (harness.project.UV), mounted into a container with a cache of its own: it
+# installs several times faster than pip (a minute or two less); with the image's certificates, as
+# pip has them.
+UV_IN_A_CONTAINER = "uv pip install --quiet --system-certs --python"
+
+
+def project_tests_pass_in_container(
+    client, image: str, project: Path, env: dict[str, str], python: str | None = None
+) -> str:
+    """The project's own tests (mounted read-only) pass in a container of `image`, every
+    deprecation warning an error (a Django newer than this machine's Python takes runs them so),
+    with the project's lock (hashes checked) and requirements-dev.txt installed by uv: into
+    `python`'s virtualenv, the project image's IMAGE_PYTHON (which holds the lock already, a
+    driver compiled in the image's builder among it), or else into a new virtualenv of the image's
+    python3 (a base image). Their output."""
+    steps = [] if python else ["uv venv --quiet --python python3 /tmp/venv"]
+    python = python or "/tmp/venv/bin/python"
+    steps += [
+        f"{UV_IN_A_CONTAINER} {python} --require-hashes -r requirements.txt",
+        f"{UV_IN_A_CONTAINER} {python} -r requirements-dev.txt",
+        f"{python} -m pytest -p no:cacheprovider -W error::DeprecationWarning",
+    ]
+    status, output = run_once(
+        client,
+        image,
+        ["sh", "-c", " && ".join(steps)],
+        {**env, "UV_CACHE_DIR": "/uv-cache", "PYTHONDONTWRITEBYTECODE": "1"},
+        volumes={
+            str(project): {"bind": "/project", "mode": "ro"},
+            str(UV): {"bind": "/usr/local/bin/uv", "mode": "ro"},
+            str(CACHE / "uv-in-containers"): {"bind": "/uv-cache", "mode": "rw"},
+        },
+        timeout=600,
+        working_dir="/project",
+        # The project image's own user may not write to its virtualenv.
+        user="0",
+    )
+    assert status == 0, output[-5000:]
+    assert re.search(r"^=+ \d+ passed(, \d+ warnings?)? in ", output, re.MULTILINE), output[-3000:]
+    return output
 
 
 class App:

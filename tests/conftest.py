@@ -3,7 +3,9 @@
 Any test that takes a `database`, `server`, `worker` or `python_version` argument runs once per
 row of extensions/variants.py (narrowed by --database / --server / --worker / --python-version,
 and by a test's `variants` marker), so a new row is covered without editing a test. A project
-rendered for a database and a server has the worker variants.paired_worker() pairs with them.
+rendered for a database and a server has the worker variants.paired_worker() pairs with them, and
+the default Django release line unless the test lists its cells with a `django_version`
+(harness.cells.django_cells).
 """
 
 from __future__ import annotations
@@ -97,7 +99,8 @@ def copier_template(tmp_path_factory, copier_template_root, copier_template_path
 
 @pytest.fixture(scope="session")
 def render(copier_template, tmp_path_factory):
-    """render(database=..., server=..., worker=..., python_version=..., project_name=...) -> path.
+    """render(database=..., server=..., worker=..., python_version=..., django_version=...,
+    project_name=...) -> path.
 
     Renders the committed copy of the template (copier_template) with the variant table's
     defaults for what is not given (the worker: the one paired with the database and server); the
@@ -111,12 +114,14 @@ def render(copier_template, tmp_path_factory):
             "database": variants.DEFAULT_DATABASE,
             "server": variants.DEFAULT_SERVER,
             "python_version": variants.DEFAULT_PYTHON_VERSION,
+            "django_version": variants.DEFAULT_DJANGO_VERSION,
             **answers,
         }
         answers.setdefault("worker", variants.paired_worker(answers["database"], answers["server"]))
         key = tuple(sorted(answers.items()))
         if key not in rendered:
-            cell = "-".join(answers[k] for k in ("database", "server", "worker", "python_version"))
+            fields = ("database", "server", "worker", "python_version", "django_version")
+            cell = "-".join(answers[field] for field in fields)
             name = f"{cell}-{hashlib.sha256(repr(key).encode()).hexdigest()[:8]}"
             rendered[key] = shared_once(
                 tmp_path_factory, name, lambda folder: render_project(copier_template, folder, **answers)
@@ -139,17 +144,24 @@ def before_the_first_tag(tmp_path_factory, copier_template) -> History:
 
 
 @pytest.fixture
-def project(render, database, server):
-    """The project rendered for this test's database and server (and their paired worker), at
-    the default Python."""
-    return render(database=database, server=server)
+def django_version():
+    """The Django release line of a test that does not list its own cells: the default."""
+    return variants.DEFAULT_DJANGO_VERSION
 
 
 @pytest.fixture
-def worker_project(render, database, worker):
+def project(render, database, server, django_version):
+    """The project rendered for this test's database and server (and their paired worker), at
+    the default Python."""
+    return render(database=database, server=server, django_version=django_version)
+
+
+@pytest.fixture
+def worker_project(render, database, worker, django_version):
     """The project rendered for this test's database and worker, with the server paired with them:
     one of the cells `project` renders, so its image is built once for both."""
-    return render(database=database, server=variants.paired_server(database, worker))
+    server = variants.paired_server(database, worker)
+    return render(database=database, server=server, django_version=django_version)
 
 
 # --- running the rendered project on this machine ------------------------------------------------

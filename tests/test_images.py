@@ -1,5 +1,6 @@
 """Each database x server variant, built into its image and run against a real database server,
-a real S3 API and real HTTP requests."""
+a real S3 API and real HTTP requests; the gateway and deploy-check tests also on each later Django
+release line's cells (harness.cells)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import requests
 import yaml
 
 from extensions import variants
+from harness.cells import django_cells
 from harness.environments import production_env
 from harness.git import git
 from harness.ignored import IGNORED_SECRETS, LOCAL_DATA, in_app_command, plant_ignored_files
@@ -63,6 +65,11 @@ def app(docker_client, image, cell_env, data_volumes, migrated):
         app.remove()
 
 
+# The cells of the tests that prove a Django release line as well as a variant.
+DJANGO_CELLS = django_cells("database", "server", "django_version")
+
+
+@pytest.mark.parametrize(("database", "server", "django_version"), DJANGO_CELLS)
 def test_gateway_serves_health_admin_static_and_login(app):
     client = ProxiedClient(app)
     for probe in ("/healthz", "/readyz"):
@@ -103,6 +110,7 @@ def test_media_saved_through_dsn_lands_in_s3(docker_client, image, cell_env, s3_
     assert s3_server.get_object("media-bucket", f"{database}-{server}/{name}") == b"hello media"
 
 
+@pytest.mark.parametrize(("database", "server", "django_version"), DJANGO_CELLS)
 def test_deploy_check_is_clean_inside_the_image(docker_client, image, cell_env):
     command = ["python", "manage.py", "check", "--deploy", "--database=default", "--fail-level=WARNING"]
     status, output = run_once(docker_client, image, command, cell_env)

@@ -1,7 +1,8 @@
 """The locks the template ships (extensions/locks/, written by scripts/lock-variants): current with
 the variant table, installable with --require-hashes on every Python version offered, exactly
-what the image installs, and a build that stops when the lock lacks something. Re-locking in a
-project (its scripts/lock, with PyPI) is proved here and, after updates, in test_update.py."""
+what the image installs (on each Django release line's cells: harness.cells), and a build that
+stops when the lock lacks something. Re-locking in a project (its scripts/lock, with PyPI) is
+proved here and, after updates, in test_update.py."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from extensions import variants
 from extensions.context import LOCKS
 from extensions.messages import lock_problem
 from harness import images
+from harness.cells import django_cells
 from harness.environments import production_env
 from harness.images import run_once
 from harness.project import relock
@@ -34,9 +36,11 @@ SOURCE_ONLY = {"crontab"}
 TEST_ONLY = ("pytest", "pytest-django", "pre-commit", "uv", "ruff")
 
 
-def lock_of(database: str, server: str, worker: str | None = None) -> Path:
-    """A variant's lock; without a worker, the one the tests pair with the database and server."""
-    return LOCKS / variants.lock_name(database, server, worker or variants.paired_worker(database, server))
+def lock_of(database: str, server: str, django_version: str = variants.DEFAULT_DJANGO_VERSION) -> Path:
+    """The lock of the variant the tests render for a database and server (with their paired
+    worker) on a Django release line."""
+    worker = variants.paired_worker(database, server)
+    return LOCKS / variants.lock_name(database, server, worker, django_version)
 
 
 def locked(lock_text: str) -> dict[str, tuple[str, str | None]]:
@@ -78,16 +82,26 @@ def test_every_lock_pins_what_the_table_pins_and_hashes_every_package(variant):
     assert all("--hash=sha256:" in block for block in blocks), "every package has its hashes"
 
 
-def test_rendered_project_ships_its_variants_lock_and_it_covers_requirements_in(project, database, server):
+# The cells of the tests that prove the locks of each Django release line too.
+DJANGO_CELLS = django_cells("database", "server", "django_version")
+
+
+@pytest.mark.parametrize(("database", "server", "django_version"), DJANGO_CELLS)
+def test_rendered_project_ships_its_variants_lock_and_it_covers_requirements_in(
+    project, database, server, django_version
+):
     # The project's pair agrees, by the check the after-update message runs.
-    assert (project / "requirements.txt").read_text() == lock_of(database, server).read_text()
+    assert (project / "requirements.txt").read_text() == lock_of(database, server, django_version).read_text()
     assert lock_problem(str(project)) == ""
 
 
+@pytest.mark.parametrize(("database", "server", "django_version"), DJANGO_CELLS)
 @pytest.mark.parametrize(
     "other_python", [v for v in variants.PYTHON_VERSIONS if v != variants.DEFAULT_PYTHON_VERSION]
 )
-def test_lock_installs_with_required_hashes_on_other_pythons(tmp_path, database, server, other_python):
+def test_lock_installs_with_required_hashes_on_other_pythons(
+    tmp_path, database, server, django_version, other_python
+):
     """The default Python installs for real in every image (the next test), the others in one
     image each (test_project_workflow.py). For every variant on the other versions, uv installs
     the lock with --require-hashes into a folder, choosing the wheels of that CPython on Linux
@@ -95,7 +109,7 @@ def test_lock_installs_with_required_hashes_on_other_pythons(tmp_path, database,
     whose hash the lock has, and nothing the lock lacks is needed. A driver compiled from its sdist
     (mysqlclient) is left out: uv would build it with this machine's Python, so its build on
     these versions is not proved here. A pure-Python package PyPI has only as source is built."""
-    text = lock_of(database, server).read_text()
+    text = lock_of(database, server, django_version).read_text()
     row = variants.DATABASES[database]
     compiled = {pin.split("==")[0] for pin in row.requirements} if row.build_packages else set()
     for name in compiled:
@@ -119,7 +133,10 @@ def test_lock_installs_with_required_hashes_on_other_pythons(tmp_path, database,
     assert installed == expected
 
 
-def test_image_installs_exactly_the_lock_and_no_test_package(project, build, docker_client, database, server):
+@pytest.mark.parametrize(("database", "server", "django_version"), DJANGO_CELLS)
+def test_image_installs_exactly_the_lock_and_no_test_package(
+    project, build, docker_client, database, server, django_version
+):
     image = build(project)
     status, output = run_once(
         docker_client, image, ["pip", "list", "--format=freeze", "--exclude=pip"], production_env()
@@ -128,7 +145,8 @@ def test_image_installs_exactly_the_lock_and_no_test_package(project, build, doc
     # The output is the container's log: pip's own notices on stderr come with it.
     installed = dict(line.lower().split("==") for line in output.splitlines() if "==" in line)
     installed = {canonicalize_name(name): version for name, version in installed.items()}
-    assert installed == for_the_image(lock_of(database, server).read_text(), variants.DEFAULT_PYTHON_VERSION)
+    lock = lock_of(database, server, django_version).read_text()
+    assert installed == for_the_image(lock, variants.DEFAULT_PYTHON_VERSION)
     assert not set(TEST_ONLY) & set(installed)
 
 

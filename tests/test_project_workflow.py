@@ -16,9 +16,16 @@ import yaml
 
 from extensions import variants
 from harness import REPO
+from harness.cells import django_cells
 from harness.git import git
 from harness.hooks import run_pre_commit
-from harness.images import OFFLINE_COMPOSE, compose_run, run_once
+from harness.images import (
+    IMAGE_PYTHON,
+    OFFLINE_COMPOSE,
+    compose_run,
+    project_tests_pass_in_container,
+    run_once,
+)
 from harness.project import development_virtualenv
 from harness.services import free_port, has_test_server, missing_service
 
@@ -71,6 +78,22 @@ def test_project_test_suite_passes_on_the_host_against_the_real_database(
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
     summary = result.stdout.strip().splitlines()[-1]
     assert re.fullmatch(r"=+ \d+ passed in [\d.]+s( \([\d:]+\))? =+", summary), summary
+
+
+@pytest.mark.parametrize(
+    ("database", "server", "django_version"),
+    django_cells("database", "server", "django_version", later_only=True),
+)
+def test_project_test_suite_passes_in_its_image_on_a_later_django_with_deprecations_as_errors(
+    project, build, docker_client, database, database_url
+):
+    """A later Django release line may need a newer Python than this machine's (Django 6: 3.12):
+    the suite runs in the cell's image, whose virtualenv has the lock, with requirements-dev.txt
+    added, against the real database server."""
+    # SQLite's test database is in memory; the URL only has to name a file the container can create.
+    url = database_url if has_test_server(database) else "sqlite:////tmp/db.sqlite3"
+    image = build(project)
+    project_tests_pass_in_container(docker_client, image, project, {"DATABASE_URL": url}, python=IMAGE_PYTHON)
 
 
 def test_pre_commit_names_each_gitignore_pattern_the_dockerignore_lacks(render, tmp_path):

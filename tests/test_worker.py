@@ -1,9 +1,10 @@
 """Background tasks on the image, for each worker backend with each database (the project cell
 that pairs them, so its image is the one the other tests build): a task that a request enqueues
-runs (in the worker container, or in the web process for a backend with none); three workers run
-each of 300 tasks exactly once; a worker outlives a restart of the server that holds its queue; on
-SIGTERM the worker finishes the task in hand, or returns it to the queue when it takes too long;
-and its heartbeat makes Docker's health check, which the Kubernetes probes share, mean something."""
+runs (in the worker container, or in the web process for a backend with none), on each Django
+release line's cells (harness.cells); three workers run each of 300 tasks exactly once; a worker
+outlives a restart of the server that holds its queue; on SIGTERM the worker finishes the task in
+hand, or returns it to the queue when it takes too long; and its heartbeat makes Docker's health
+check, which the Kubernetes probes share, mean something."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import pytest
 
 from extensions import variants
 from harness import services, stand_ins
+from harness.cells import django_cells
 from harness.images import App, compose_stack, run_once, with_test_views
 from harness.logs import json_lines
 from harness.workers import (
@@ -116,6 +118,9 @@ def containers(docker_client, migrated, env, data_volumes):
         worker.remove()
 
 
+@pytest.mark.parametrize(
+    ("database", "worker", "django_version"), django_cells("database", "worker", "django_version")
+)
 def test_a_task_enqueued_by_a_request_runs_and_its_result_is_read_back(web, containers, worker):
     enqueued = enqueue_nap(web, 0.1)
     if not variants.WORKERS[worker].command:

@@ -1,4 +1,5 @@
-"""The GitHub Actions workflow is valid, pinned, and takes its matrix and packages from the table."""
+"""The GitHub Actions workflow is valid, pinned, and takes its matrix and packages from the table;
+the later Django release lines' cells take each row once."""
 
 import json
 import re
@@ -11,6 +12,7 @@ import yaml
 
 from extensions import variants
 from harness import REPO
+from harness.cells import later_django_cells
 from harness.services import missing_service
 
 WORKFLOW = REPO / ".github" / "workflows" / "tests.yml"
@@ -60,6 +62,20 @@ def test_workflow_matrix_and_packages_come_from_the_table():
         assert everything >= {*row.build_packages, *row.test_server_packages}
     for row in variants.WORKERS.values():
         assert everything >= set(row.test_server_packages)
+
+
+def test_later_django_cells_take_each_database_server_and_worker_once_workers_beside_a_server():
+    cells = later_django_cells()
+    for name, rows in (
+        ("database", variants.DATABASES),
+        ("server", variants.SERVERS),
+        ("worker", variants.WORKERS),
+    ):
+        assert sorted(cell[name] for cell in cells) == sorted(rows), name
+    for cell in cells:
+        assert cell["worker"] == variants.paired_worker(cell["database"], cell["server"])
+        if variants.WORKERS[cell["worker"]].command:
+            assert variants.DATABASES[cell["database"]].test_server, cell
 
 
 def collected(*args: str) -> set[str]:
