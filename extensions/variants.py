@@ -34,12 +34,17 @@ COMMON_REQUIREMENTS = (
     "whitenoise==6.12.0",
     "django-storages[s3]==1.14.6",
     "boto3==1.44.8",
+    # Prometheus metrics (the project's metrics.py). The official client rather than
+    # django-prometheus, whose database metrics need its own ENGINE wrappers in DATABASES and whose
+    # middleware must be first and last: the client's multiprocess mode sums every gateway worker's
+    # counts, and a middleware of a dozen lines and Django's execute_wrapper time the rest.
+    "prometheus-client==0.26.0",
 )
 # The top-level import names those install, their dependencies' included (a test compares this
 # with what pip really installs for every variant).
 COMMON_IMPORTS = (
     "django", "asgiref", "sqlparse", "dj_database_url", "whitenoise", "storages", "boto3",
-    "botocore", "s3transfer", "jmespath", "dateutil", "six", "urllib3",
+    "botocore", "s3transfer", "jmespath", "dateutil", "six", "urllib3", "prometheus_client",
 )  # fmt: skip
 # The top-level import names the generated project's test tools install (its requirements-dev.txt,
 # dependencies included: a test compares this with what pip installs), and the module pytest

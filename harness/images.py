@@ -379,6 +379,15 @@ class App:
             self.container = None
 
 
+@contextlib.contextmanager
+def running(app: App):
+    """`app` started and serving, removed afterwards."""
+    try:
+        yield app.start()
+    finally:
+        app.remove()
+
+
 class ProxiedClient(requests.Session):
     """A browser behind the platform's TLS-terminating proxy: every request says it came over
     https, so Django sets (and expects back) Secure cookies, which requests itself would only

@@ -597,6 +597,18 @@ CASES = [
     ),
     Case("listen-address-empty", {"LISTEN_ADDRESS": ""}, Refused("LISTEN_ADDRESS", "empty"), gateway=True),
     Case("listen-address-loopback", {"LISTEN_ADDRESS": "127.0.0.1"}, Accepted(), gateway=True),
+    # The metrics' port, read by drain.py before the gateway starts and by the settings: never the
+    # public one.
+    Case("metrics-port-9100", {"METRICS_PORT": "9100"}, Accepted({"METRICS_PORT": 9100})),
+    Case("metrics-port-empty", {"METRICS_PORT": ""}, Accepted({"METRICS_PORT": None})),
+    Case("metrics-port-abc", {"METRICS_PORT": "abc"}, Refused("METRICS_PORT", "whole number")),
+    Case("metrics-port-zero", {"METRICS_PORT": "0"}, Refused("METRICS_PORT", "1 to 65535")),
+    Case("metrics-port-too-big", {"METRICS_PORT": "65536"}, Refused("METRICS_PORT", "65535")),
+    Case(
+        "metrics-port-is-the-public-port",
+        {"METRICS_PORT": "8080", "PORT": "8080"},
+        Refused("METRICS_PORT", "the gateway's PORT"),
+    ),
 ]
 # The worker backend whose server has a URL of its own, and one that runs a worker process.
 QUEUE_SERVER = next(name for name, row in variants.WORKERS.items() if row.url_variable)

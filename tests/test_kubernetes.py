@@ -19,7 +19,8 @@ from extensions import variants
 from harness.environments import production_env
 from harness.images import App, run_once
 from harness.kubernetes import COMPONENT, KUBECTL, checkov, kustomize, migrating_container, only, pod_spec
-from harness.services import missing_service
+from harness.metrics import scrape, total
+from harness.services import free_port, missing_service
 
 # The oldest Kubernetes the generated README names (the preStop `sleep` action is on by default
 # from 1.30) and the newest whose schemas kubernetes-validate ships.
@@ -50,7 +51,7 @@ def expected_kinds(database: str, server: str) -> list[str]:
     if not variants.DATABASES[database].scales_out:
         return [*kinds, "PersistentVolumeClaim"]  # a worker runs in the web pod
     if variants.WORKERS[variants.paired_worker(database, server)].command:
-        kinds += ["Deployment", "PodDisruptionBudget"]
+        kinds += ["Deployment", "PodDisruptionBudget", "NetworkPolicy"]
     return [*kinds, "PodDisruptionBudget", "HorizontalPodAutoscaler", "Job"]
 
 
@@ -94,6 +95,11 @@ def web_container(objects) -> dict:
     containers = pod_spec(only(objects, "Deployment", "web"))["containers"]
     (container,) = [container for container in containers if container["name"] == "web"]
     return container
+
+
+def metrics_ports(container) -> dict[str, int]:
+    """The ports a container serves its metrics on, by name."""
+    return {port["name"]: port["containerPort"] for port in container["ports"] if "metrics" in port["name"]}
 
 
 def test_base_and_overlay_validate_strictly_against_the_kubernetes_schemas(base, overlay, database, server):
@@ -189,29 +195,57 @@ def test_the_worker_runs_the_tasks_with_a_heartbeat_probe_beside_or_apart_from_t
     for name in ("startup", "liveness"):
         assert worker[f"{name}Probe"]["exec"]["command"] == probe
     assert worker["envFrom"] == web_container(base)["envFrom"], "the same settings as the web pods"
+    config = only(base, "ConfigMap")["data"]
     if variants.DATABASES[database].scales_out:
         deployment = only(base, "Deployment", "worker")
-        assert "ports" not in worker, "it takes no connection, and no Service selects it"
+        # No Service selects it: it takes no connection but a scraper's to its metrics.
+        assert metrics_ports(worker) == {"metrics": int(config["METRICS_PORT"])}
+        assert [port["name"] for port in worker["ports"]] == ["metrics"]
         assert worker["readinessProbe"]["exec"]["command"] == probe
         assert only(base, "PodDisruptionBudget", "worker")["spec"]["maxUnavailable"] == 1
     else:
         # SQLite: one pod owns the volume, and the worker runs in it, beside the web container.
         deployment = only(base, "Deployment", "web")
         assert "/data" in {mount["mountPath"] for mount in worker["volumeMounts"]}
+        # Its metrics on a port of its own in the pod, beside the web container's.
+        (port,) = metrics_ports(worker).values()
+        assert {"name": "METRICS_PORT", "value": str(port)} in worker["env"]
+        assert port != int(config["METRICS_PORT"])
     grace = pod_spec(deployment)["terminationGracePeriodSeconds"]
     assert grace > tasks.shutdown_timeout, "the task in hand gets its time before the kill"
 
 
-def test_only_the_web_port_takes_connections_and_outgoing_ones_stay_open(base, overlay):
+def test_only_the_web_port_and_a_scraper_to_the_metrics_take_connections_and_outgoing_ones_stay_open(
+    base, overlay
+):
     for objects in (base, overlay):
         policies = [item for item in objects if item["kind"] == "NetworkPolicy"]
         # Egress is not restricted: DNS, the database and S3 may be anywhere (networkpolicy-no-ingress.yaml).
         assert all(policy["spec"]["policyTypes"] == ["Ingress"] for policy in policies)
-        rules = [rule for policy in policies for rule in policy["spec"].get("ingress", [])]
-        # One rule (in the policy of the web pods, as the selector test shows): the web
-        # container's port, from anywhere the ingress controller may be.
-        assert rules == [{"ports": [{"port": "http"}]}]
-        assert [port["name"] for port in web_container(objects)["ports"]] == ["http"]
+        config = only(objects, "ConfigMap")["data"]
+        for policy in policies:
+            if admits_nothing(policy):
+                continue
+            # The policies of the web pods and the worker's (as the selector test shows): the web
+            # container's port from anywhere the ingress controller may be, and the metrics ports
+            # of the pods it selects from the scraper's namespace, by a namespaceSelector alone
+            # (kustomize would put the app's label into a podSelector beside it).
+            component = policy["metadata"]["labels"][COMPONENT]
+            containers = pod_spec(only(objects, "Deployment", component))["containers"]
+            served = [{"port": name} for container in containers for name in metrics_ports(container)]
+            namespace = {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}
+            scraper = {"from": [{"namespaceSelector": namespace}], "ports": served}
+            web = [{"ports": [{"port": "http"}]}] if component == "web" else []
+            assert policy["spec"]["ingress"] == [*web, scraper], policy["metadata"]["name"]
+        container = web_container(objects)
+        assert [port["name"] for port in container["ports"]] == ["http", "metrics"]
+        assert metrics_ports(container) == {"metrics": int(config["METRICS_PORT"])}
+        # Where a Prometheus that finds pods by their annotations scrapes them.
+        for workload in workloads(objects):
+            annotations = workload["spec"]["template"]["metadata"].get("annotations", {})
+            scraped = workload["kind"] == "Deployment"
+            assert annotations.get("prometheus.io/scrape") == ("true" if scraped else None)
+            assert annotations.get("prometheus.io/port") == (config["METRICS_PORT"] if scraped else None)
         assert [policy for policy in policies if admits_nothing(policy)], "every other pod shut"
 
 
@@ -336,7 +370,7 @@ def test_image_runs_read_only_as_the_manifests_say(
     probes = {name: container[f"{name}Probe"]["httpGet"] for name in ("startup", "liveness", "readiness")}
     assert {probe["port"] for probe in probes.values()} == {"http"}
 
-    env = production_env(DOMAIN="localhost", DATABASE_URL=database_url)
+    env = production_env(DOMAIN="localhost", DATABASE_URL=database_url, METRICS_PORT=str(free_port()))
     app = App(docker_client, image, env, data_volumes, **READ_ONLY).start()
     try:
         uids = re.search(r"^Uid:\s+(\d+)\s+(\d+)", app.exec("cat", "/proc/1/status"), re.MULTILINE)
@@ -353,6 +387,9 @@ def test_image_runs_read_only_as_the_manifests_say(
         assert requests.get(app.url(probes["readiness"]["path"]), timeout=5).status_code == 200
         proxied = {"Host": "localhost", "X-Forwarded-Proto": "https"}
         assert requests.get(app.url("/admin/login/"), headers=proxied, timeout=5).status_code == 200
+        # The gateway's processes write their metrics into /tmp, the one folder they may write.
+        served = scrape(int(env["METRICS_PORT"]))
+        assert total(served, "http_server_request_duration_seconds_count", http_route="admin/login/") == 1
         app.container.stop(timeout=10)
         assert app.wait_for_exit() == 0, app.logs()[-3000:]
     finally:

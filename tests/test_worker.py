@@ -21,6 +21,8 @@ from harness import services, stand_ins
 from harness.cells import django_cells
 from harness.images import App, compose_stack, run_once, with_test_views
 from harness.logs import json_lines
+from harness.metrics import wait_for_total
+from harness.services import free_port
 from harness.workers import (
     enqueue_nap,
     enqueue_tallies,
@@ -71,6 +73,9 @@ RESTART_CELLS = [
     for database in variants.DATABASES
     if services.has_test_server(database) != bool(row.test_server)
 ]
+# Each worker backend with a process once, on the default database: its cells' images are those
+# tests/test_logs.py and tests/test_metrics.py build for their gateways.
+METRICS_CELLS = [(variants.DEFAULT_DATABASE, name) for name in WITH_PROCESS]
 # What the worker logs when its queue's server does not answer: this template's database worker,
 # RQ's worker.
 OUTAGE_LOGGED = re.compile(r"the database does not answer|could not connect to Redis")
@@ -190,6 +195,21 @@ def test_three_workers_run_each_of_300_tasks_enqueued_by_concurrent_requests_exa
     }
     for app in (web, *workers):
         assert "database is locked" not in app.logs(), app.logs()[-3000:]
+
+
+@pytest.mark.parametrize(("database", "worker"), METRICS_CELLS)
+def test_the_workers_metrics_count_the_tasks_it_ran_by_outcome(web, containers):
+    port = free_port()
+    worker = containers(METRICS_PORT=str(port))
+    # time.sleep() refuses a negative length: that task fails.
+    succeeded, failed = [enqueue_nap(web, 0) for _ in range(3)], enqueue_nap(web, -1)
+    for enqueued in succeeded:
+        wait_for_status(web, enqueued["id"], "SUCCESSFUL", timeout=60, worker=worker)
+    wait_for_status(web, failed["id"], "FAILED", timeout=10, worker=worker)
+    task = "example_shop.urls.nap"
+    count = "task_run_duration_seconds_count"
+    assert wait_for_total(port, 3, count, task=task, status="SUCCESSFUL") == 3
+    assert wait_for_total(port, 1, count, task=task, status="FAILED") == 1
 
 
 @pytest.mark.parametrize(("database", "worker"), RESTART_CELLS)

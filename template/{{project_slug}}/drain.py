@@ -6,9 +6,13 @@ in between would fail. As the image's first process, this marks the container as
 /readyz answers with 503, keeps the gateway serving for DRAIN_SECONDS, then sends it SIGTERM: it
 finishes the requests in flight and exits, and this process exits with its code. Other signals
 go straight to the gateway.
+
+With METRICS_PORT set, it also serves the metrics of the gateway's processes there (metrics.py):
+it outlives every one of them, whichever gateway it runs.
 """
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -32,11 +36,23 @@ def draining():
 
 def main():
     drain_seconds = env.drain_seconds()
+    metrics_port = env.metrics_port()
     # In the temporary directory (/tmp, writable even on a read-only root file system), one per
     # drain.py process: on a machine that runs several, or this one again, none sees another's.
     marker = Path(tempfile.gettempdir()) / f"{__package__}-draining-{os.getpid()}"
     marker.unlink(missing_ok=True)
-    server = subprocess.Popen(sys.argv[1:], env={**os.environ, MARKER_VARIABLE: str(marker)})
+    environment = {**os.environ, MARKER_VARIABLE: str(marker)}
+    folder = Path(tempfile.gettempdir()) / f"{__package__}-metrics-{os.getpid()}"
+    if metrics_port:
+        # Only then: the metrics' library takes some 11 MB of this process's memory.
+        from . import metrics
+
+        # Emptied first: a restarted container (whose /tmp Kubernetes keeps) counts from zero.
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir()
+        environment[metrics.FOLDER_VARIABLE] = str(folder)
+        metrics.serve(metrics_port, folder)
+    server = subprocess.Popen(sys.argv[1:], env=environment)
 
     def drain_then_stop(_signum, _frame):
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
@@ -51,6 +67,7 @@ def main():
         code = server.wait()
     finally:
         marker.unlink(missing_ok=True)
+        shutil.rmtree(folder, ignore_errors=True)
     sys.exit(128 - code if code < 0 else code)
 
 
