@@ -2,13 +2,14 @@
 heartbeat of the task worker, which it reads.
 
 The worker (`manage.py worker`) beats from inside its loop: each time its backend answered, and
-every few seconds while a task runs, from a thread that lives as long as the task. A container
-whose worker has beaten is healthy while the last beat is younger than MAX_AGE seconds: a worker
-that is stopped, stuck outside a task, or cannot reach its backend stops beating and turns
-unhealthy within a minute, while one busy with a long task stays healthy. Any other container is
+every few seconds while a task runs, from a thread beside it. A container whose worker has beaten
+is healthy while the last beat is younger than MAX_AGE seconds: a worker that is stopped, stuck
+outside a task, or cannot reach its backend stops beating and turns unhealthy within a minute,
+while one busy with a long task stays healthy. Any other container is
 healthy while its gateway answers /healthz.
 """
 
+import functools
 import os
 import sys
 import tempfile
@@ -29,22 +30,32 @@ def beat():
     HEARTBEAT.touch()
 
 
+# Set while a task runs; one thread, started with the first task, beats meanwhile. A thread
+# started and joined for each task instead held each task up by milliseconds (waiting its turn to
+# run): the worker ran half as many short tasks a second (docs/benchmark.md, the task worker).
+_busy = threading.Event()
+
+
+@functools.cache
+def _start_beating_while_busy():
+    def beat_while_busy():
+        while _busy.wait():
+            time.sleep(BUSY_BEAT_SECONDS)
+            if _busy.is_set():
+                beat()
+
+    threading.Thread(target=beat_while_busy, name="heartbeat", daemon=True).start()
+
+
 @contextmanager
 def beating():
     """Beat every BUSY_BEAT_SECONDS while the block (a task) runs."""
-    done = threading.Event()
-
-    def keep_beating():
-        while not done.wait(BUSY_BEAT_SECONDS):
-            beat()
-
-    thread = threading.Thread(target=keep_beating, name="heartbeat", daemon=True)
-    thread.start()
+    _start_beating_while_busy()
+    _busy.set()
     try:
         yield
     finally:
-        done.set()
-        thread.join()
+        _busy.clear()
 
 
 def problem():
