@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-from contextlib import contextmanager
 from pathlib import Path
 
 import requests
@@ -36,17 +35,6 @@ for pid in filter(str.isdigit, os.listdir("/proc")):
                   "pss_kb": kb(rollup["Pss"]), "cmdline": cmdline})
 print(json.dumps(found))
 """
-
-
-@contextmanager
-def serving(client, image: str, env: dict[str, str], volumes=None):
-    """The image's CMD on a free loopback port, until /healthz first answers 200."""
-    app = App(client, image, env, volumes)
-    try:
-        app.start()
-        yield app
-    finally:
-        app.remove()
 
 
 def headers_for(path: str) -> tuple[str, ...]:

@@ -7,8 +7,9 @@ import statistics
 import time
 
 from bench import markdown, session
-from bench.measure import check, serving
+from bench.measure import check
 from bench.targets import at_most
+from harness.images import App, running
 
 TITLE = "Cold start"
 TARGET = [at_most("median_seconds", 1.0, " s")]
@@ -33,7 +34,7 @@ def measure(bench: session.Session) -> dict:
 def start(bench: session.Session, image: str) -> float:
     """Seconds from `docker run` to the first 200 on /healthz."""
     started = time.monotonic()
-    with serving(bench.client, image, session.app_env()):
+    with running(App(bench.client, image, session.app_env())):
         return round(time.monotonic() - started, 3)
 
 

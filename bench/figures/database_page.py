@@ -9,8 +9,9 @@ from contextlib import ExitStack
 import requests
 
 from bench import markdown, session
-from bench.measure import LOAD_CONNECTIONS, PROXIED, check, load, serving, wrk
+from bench.measure import LOAD_CONNECTIONS, PROXIED, check, load, wrk
 from bench.targets import NO_ERRORS, at_least
+from harness.images import App, running
 
 TITLE = "Database-backed page, 2 workers"
 TARGET = [
@@ -33,8 +34,10 @@ def measure(bench: session.Session) -> dict:
             images = {"bare Django": bench.bare_page_image, "project": bench.page_image}
             with ExitStack() as stack:
                 apps = {
-                    label: stack.enter_context(serving(bench.client, image(database, server), env, volumes))
-                    for label, image in images.items()
+                    label: stack.enter_context(
+                        running(App(bench.client, make(database, server), env, volumes))
+                    )
+                    for label, make in images.items()
                 }
                 rows[database][server] = cell = interleaved(bench, f"page {database} {server}", apps)
             label = f"database-backed page, {database} on {server}, against a bare Django"

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from bench import markdown, session
-from bench.measure import check, load, serving
+from bench.measure import check, load
 from bench.targets import NO_ERRORS
+from harness.images import App, running
 
 TITLE = "Soak"
 CONNECTIONS = 50
@@ -15,7 +16,7 @@ def measure(bench: session.Session) -> dict:
     seconds = bench.plan.soak_seconds
     rows, checks = {}, []
     for server in bench.plan.servers:
-        with serving(bench.client, bench.image(bench.plan.database, server), session.app_env()) as app:
+        with running(App(bench.client, bench.image(bench.plan.database, server), session.app_env())) as app:
             rows[server] = load(app, "/healthz", f"{server}-soak", seconds, CONNECTIONS)
         label = f"{seconds} s at {CONNECTIONS} connections on {server}"
         checks.append(check(server, label, errors=rows[server]["errors"]))

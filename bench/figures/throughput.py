@@ -4,8 +4,9 @@ and workers."""
 from __future__ import annotations
 
 from bench import markdown, session
-from bench.measure import LOAD_CONNECTIONS, STATIC_FILE, STATIC_HEADERS, check, load, serving, static_path
+from bench.measure import LOAD_CONNECTIONS, STATIC_FILE, STATIC_HEADERS, check, load, static_path
 from bench.targets import NO_ERRORS, at_least, at_most
+from harness.images import App, running
 
 TITLE = "Throughput and latency, 2 workers"
 TARGET = [
@@ -21,12 +22,12 @@ def measure(bench: session.Session) -> dict:
     seconds = bench.plan.load_seconds
     rows, checks = {}, []
     for server in bench.plan.servers:
-        with serving(bench.client, bench.hello_image(server), session.app_env()) as running:
-            rows[server] = {"hello-world": load(running, "/", f"{server} hello-world", seconds)}
-        with serving(bench.client, bench.image(bench.plan.database, server), session.app_env()) as running:
+        with running(App(bench.client, bench.hello_image(server), session.app_env())) as app:
+            rows[server] = {"hello-world": load(app, "/", f"{server} hello-world", seconds)}
+        with running(App(bench.client, bench.image(bench.plan.database, server), session.app_env())) as app:
             for label in PATHS:
-                path = static_path(running) if label == "static file" else label
-                rows[server][label] = load(running, path, f"{server} {label}", seconds)
+                path = static_path(app) if label == "static file" else label
+                rows[server][label] = load(app, path, f"{server} {label}", seconds)
         hello = rows[server]["hello-world"]
         for label in PATHS:
             row, text = rows[server][label], f"{label} on {server}, against hello-world"
