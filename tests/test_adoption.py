@@ -30,7 +30,7 @@ from harness.environments import production_env
 from harness.git import commit_all, git
 from harness.hooks import run_pre_commit
 from harness.ignored import IGNORED_SECRETS, LOCAL_DATA, in_app_command, plant_ignored_files
-from harness.images import App, ProxiedClient, run_once
+from harness.images import App, ProxiedClient, run_once, running
 from harness.releases import takes_the_first_tag_changing_only_its_answers
 from harness.render import copier_cli, copier_update
 from harness.terminal import Questionnaire
@@ -201,11 +201,8 @@ def served(adopted, example, build, docker_client, database_servers, s3_server, 
             docker_client, image, ["python", "manage.py", *command], {**env, **SUPERUSER}, volumes
         )
         assert status == 0, f"manage.py {command[0]} failed:\n{output}"
-    app = App(docker_client, image, env, volumes)
-    try:
-        yield app.start(), image, env, volumes
-    finally:
-        app.remove()
+    with running(App(docker_client, image, env, volumes)) as app:
+        yield app, image, env, volumes
 
 
 def test_adopted_image_passes_the_apps_own_tests_and_the_deploy_check(served, docker_client):
@@ -349,15 +346,11 @@ def test_update_switches_the_gateway_of_an_adopted_project_and_its_image_serves_
     assert example.switch_to in (project / REQUIREMENTS_FILE).read_text().replace("pyuwsgi", "uwsgi")
     assert not git(project, "ls-files", "--unmerged")
     commit_all(project, f"Switch to {example.switch_to}")
-    app = App(docker_client, build(project), env, volumes)
-    try:
-        app.start()
+    with running(App(docker_client, build(project), env, volumes)) as app:
         assert example.switch_to in app.exec("cat", "/proc/1/cmdline").replace("\0", " ")
         page = ProxiedClient(app).get("/")
         assert page.status_code == 200, app.logs()[-3000:]
         assert example.page_text in page.text
-    finally:
-        app.remove()
 
 
 # --- later template releases reach an adopted project -----------------------------------------------

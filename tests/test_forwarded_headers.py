@@ -10,7 +10,7 @@ import http.client
 import pytest
 
 from harness.environments import production_env
-from harness.images import App, with_test_views
+from harness.images import App, running, with_test_views
 
 PROXY, STRANGER = "127.0.0.1", "127.0.0.2"
 FORGED = {"Host": "localhost", "X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}
@@ -24,11 +24,8 @@ def started(docker_client, render, build, server, tmp_path):
     env = production_env(
         DOMAIN="localhost", DATABASE_URL="postgres://nobody@127.0.0.1:9/none", SECURE_SSL_REDIRECT="false"
     )
-    app = App(docker_client, image, env)
-    try:
-        yield app.start()
-    finally:
-        app.remove()
+    with running(App(docker_client, image, env)) as app:
+        yield app
 
 
 def seen_by_django(app: App, source: str, headers: dict[str, str]) -> str:

@@ -17,7 +17,7 @@ from harness.cells import django_cells
 from harness.environments import production_env
 from harness.git import git
 from harness.ignored import IGNORED_SECRETS, LOCAL_DATA, in_app_command, plant_ignored_files
-from harness.images import App, ProxiedClient, run_once
+from harness.images import App, ProxiedClient, run_once, running
 from harness.logs import json_lines
 from harness.project import SAVE_AND_READ_MEDIA
 from harness.services import has_test_server
@@ -58,11 +58,8 @@ def migrated(docker_client, image, cell_env, data_volumes):
 
 @pytest.fixture
 def app(docker_client, image, cell_env, data_volumes, migrated):
-    app = App(docker_client, image, cell_env, data_volumes)
-    try:
-        yield app.start()
-    finally:
-        app.remove()
+    with running(App(docker_client, image, cell_env, data_volumes)) as app:
+        yield app
 
 
 # The cells of the tests that prove a Django release line as well as a variant.
@@ -140,12 +137,8 @@ def test_gateway_runs_as_non_root(app):
 def test_gateway_opens_no_control_socket(docker_client, image, cell_env, data_volumes, migrated):
     # gunicorn (from 25.1) opens one for gunicornc unless its config file says not to, right in
     # $XDG_RUNTIME_DIR where that is a folder it may write to: this run gives it one.
-    app = App(docker_client, image, {**cell_env, "XDG_RUNTIME_DIR": "/tmp"}, data_volumes)
-    try:
-        app.start()
+    with running(App(docker_client, image, {**cell_env, "XDG_RUNTIME_DIR": "/tmp"}, data_volumes)) as app:
         assert app.exec("find", "/tmp", "-maxdepth", "1", "-type", "s") == ""
-    finally:
-        app.remove()
 
 
 def test_healthy_run_logs_no_problem_and_docker_stop_exits_zero_within_seconds(app, server):

@@ -8,7 +8,7 @@ import os
 import pytest
 
 from harness.environments import production_env
-from harness.images import App, run_once
+from harness.images import App, run_once, running
 from harness.slow_clients import SlowClients, time_requests
 
 WEB_CONCURRENCY = 2
@@ -28,11 +28,8 @@ def started(docker_client, render, build, server, database_servers):
     )
     status, output = run_once(docker_client, image, ["python", "manage.py", "migrate", "--noinput"], env)
     assert status == 0, output
-    app = App(docker_client, image, env)
-    try:
-        yield app.start()
-    finally:
-        app.remove()
+    with running(App(docker_client, image, env)) as app:
+        yield app
 
 
 def test_idle_and_slow_connections_do_not_hold_up_the_probe_or_a_page(started, server):

@@ -20,7 +20,7 @@ from extensions.messages import lock_problem
 from harness import CACHE, adoption
 from harness.environments import production_env, production_env_on_disk
 from harness.git import commit_all, git, new_repository
-from harness.images import App, ProxiedClient, project_tests_pass_in_container, run_once
+from harness.images import App, ProxiedClient, project_tests_pass_in_container, run_once, running
 from harness.project import Manage, relock, with_tools_on_path
 from harness.releases import (
     RELEASES,
@@ -766,14 +766,10 @@ def test_switched_project_image_serves_the_user_view(
     image = build(project)
     status, output = run_once(docker_client, image, ["python", "manage.py", "migrate", "--noinput"], env)
     assert status == 0, output
-    app = App(docker_client, image, env)
-    try:
-        app.start()
+    with running(App(docker_client, image, env)) as app:
         response = ProxiedClient(app).get("/hello/")
         assert response.status_code == 200
         assert response.text == "hello from the shop app"
         assert (
             app.exec("python", "-c", "import humanize; print(humanize.intcomma(12345))").strip() == "12,345"
         )
-    finally:
-        app.remove()
