@@ -39,12 +39,20 @@ COMMON_REQUIREMENTS = (
     # middleware must be first and last: the client's multiprocess mode sums every gateway worker's
     # counts, and a middleware of a dozen lines and Django's execute_wrapper time the rest.
     "prometheus-client==0.26.0",
+    # OpenTelemetry traces (the project's traces.py), on only with OTEL_EXPORTER_OTLP_ENDPOINT set:
+    # the SDK and its OTLP/HTTP exporter, no instrumentation packages. The project makes its few
+    # spans itself (a request, its queries through Django's execute_wrapper, a task's enqueue and
+    # run), as metrics.py times them; opentelemetry-instrumentation-django and its kin would add a
+    # package per library, each patching it at import, and their own settings to learn.
+    "opentelemetry-sdk==1.45.2",
+    "opentelemetry-exporter-otlp-proto-http==1.45.2",
 )
 # The top-level import names those install, their dependencies' included (a test compares this
 # with what pip really installs for every variant).
 COMMON_IMPORTS = (
     "django", "asgiref", "sqlparse", "dj_database_url", "whitenoise", "storages", "boto3",
     "botocore", "s3transfer", "jmespath", "dateutil", "six", "urllib3", "prometheus_client",
+    "opentelemetry", "google", "requests", "charset_normalizer", "idna", "certifi", "typing_extensions",
 )  # fmt: skip
 # The top-level import names the generated project's test tools install (its requirements-dev.txt,
 # dependencies included: a test compares this with what pip installs), and the module pytest
