@@ -282,6 +282,13 @@ class Worker:
     shutdown_timeout: int = 25
     # The template of the settings the backend needs besides TASKS, included after it.
     settings_template: str = ""
+    # The template of the project's code that has each enqueued task carry the context it was
+    # enqueued in (the request's id, the trace) to the worker, which runs it in that context:
+    # {slug}/task_carrier.py renders it. "": tasks run where they are enqueued.
+    carrier_template: str = ""
+    # The class there that settings.TASKS's BACKEND names instead of `backend`, when the carrier is
+    # the backend itself ("": the library's backend, the carrier hooked in by its own settings).
+    carrier_backend: str = ""
     # The variable that holds the URL of the backend's own server (read by those settings) and
     # the compose service of that server (named after the row), with the URL that reaches it.
     url_variable: str = ""
@@ -526,6 +533,8 @@ WORKERS: dict[str, Worker] = {
         apps=("django_tasks_db",),
         runs_tasks="in the worker container, which polls the database for it every second",
         worker_template="_includes/worker_database.py.jinja",
+        carrier_template="_includes/carrier_database.py.jinja",
+        carrier_backend="CarryingDatabaseBackend",
         imports=("django_tasks", "django_tasks_db", "django_stubs_ext", "typing_extensions"),
         markers=("django_tasks_db",),
     ),
@@ -540,6 +549,7 @@ WORKERS: dict[str, Worker] = {
         runs_tasks="in the worker container, which takes it from Redis as soon as it is enqueued",
         worker_template="_includes/worker_redis.py.jinja",
         settings_template="_includes/settings_tasks_redis.py.jinja",
+        carrier_template="_includes/carrier_redis.py.jinja",
         url_variable="REDIS_URL",
         compose=ComposeService(
             image="redis:8-alpine",
@@ -574,9 +584,13 @@ DEFAULTS = {
 }  # fmt: skip
 
 
-def task_backend(worker: str, django_version: str) -> str:
-    """settings.TASKS's BACKEND for a worker backend on a Django release line."""
-    return WORKERS[worker].backend or DJANGO_VERSIONS[django_version].immediate_backend
+def task_backend(worker: str, django_version: str, slug: str) -> str:
+    """settings.TASKS's BACKEND for a worker backend on a Django release line, in the project
+    package `slug`: the project's own carrier where the row names one."""
+    row = WORKERS[worker]
+    if row.carrier_backend:
+        return f"{slug}.task_carrier.{row.carrier_backend}"
+    return row.backend or DJANGO_VERSIONS[django_version].immediate_backend
 
 
 def requirements(
