@@ -55,7 +55,9 @@ class VariantContext(ContextHook):
             context["django"] = django
             context["tasks_requirements"] = variants.WORKERS[worker].requirements_on(django)
             context["tasks_apps"] = variants.WORKERS[worker].apps_on(django)
-            context["tasks_backend"] = variants.task_backend(worker, django_version)
+            context["tasks_backend"] = variants.task_backend(
+                worker, django_version, context.get("project_slug", "")
+            )
             context["common_requirements"] = (django.requirement, *variants.COMMON_REQUIREMENTS)
             context["databases"] = variants.DATABASES
             context["servers"] = variants.SERVERS

@@ -39,12 +39,20 @@ COMMON_REQUIREMENTS = (
     # middleware must be first and last: the client's multiprocess mode sums every gateway worker's
     # counts, and a middleware of a dozen lines and Django's execute_wrapper time the rest.
     "prometheus-client==0.26.0",
+    # OpenTelemetry traces (the project's traces.py), on only with OTEL_EXPORTER_OTLP_ENDPOINT set:
+    # the SDK and its OTLP/HTTP exporter, no instrumentation packages. The project makes its few
+    # spans itself (a request, its queries through Django's execute_wrapper, a task's enqueue and
+    # run), as metrics.py times them; opentelemetry-instrumentation-django and its kin would add a
+    # package per library, each patching it at import, and their own settings to learn.
+    "opentelemetry-sdk==1.45.2",
+    "opentelemetry-exporter-otlp-proto-http==1.45.2",
 )
 # The top-level import names those install, their dependencies' included (a test compares this
 # with what pip really installs for every variant).
 COMMON_IMPORTS = (
     "django", "asgiref", "sqlparse", "dj_database_url", "whitenoise", "storages", "boto3",
     "botocore", "s3transfer", "jmespath", "dateutil", "six", "urllib3", "prometheus_client",
+    "opentelemetry", "google", "requests", "charset_normalizer", "idna", "certifi", "typing_extensions",
 )  # fmt: skip
 # The top-level import names the generated project's test tools install (its requirements-dev.txt,
 # dependencies included: a test compares this with what pip installs), and the module pytest
@@ -274,6 +282,13 @@ class Worker:
     shutdown_timeout: int = 25
     # The template of the settings the backend needs besides TASKS, included after it.
     settings_template: str = ""
+    # The template of the project's code that has each enqueued task carry the context it was
+    # enqueued in (the request's id, the trace) to the worker, which runs it in that context:
+    # {slug}/task_carrier.py renders it. "": tasks run where they are enqueued.
+    carrier_template: str = ""
+    # The class there that settings.TASKS's BACKEND names instead of `backend`, when the carrier is
+    # the backend itself ("": the library's backend, the carrier hooked in by its own settings).
+    carrier_backend: str = ""
     # The variable that holds the URL of the backend's own server (read by those settings) and
     # the compose service of that server (named after the row), with the URL that reaches it.
     url_variable: str = ""
@@ -518,6 +533,8 @@ WORKERS: dict[str, Worker] = {
         apps=("django_tasks_db",),
         runs_tasks="in the worker container, which polls the database for it every second",
         worker_template="_includes/worker_database.py.jinja",
+        carrier_template="_includes/carrier_database.py.jinja",
+        carrier_backend="CarryingDatabaseBackend",
         imports=("django_tasks", "django_tasks_db", "django_stubs_ext", "typing_extensions"),
         markers=("django_tasks_db",),
     ),
@@ -532,6 +549,7 @@ WORKERS: dict[str, Worker] = {
         runs_tasks="in the worker container, which takes it from Redis as soon as it is enqueued",
         worker_template="_includes/worker_redis.py.jinja",
         settings_template="_includes/settings_tasks_redis.py.jinja",
+        carrier_template="_includes/carrier_redis.py.jinja",
         url_variable="REDIS_URL",
         compose=ComposeService(
             image="redis:8-alpine",
@@ -566,9 +584,13 @@ DEFAULTS = {
 }  # fmt: skip
 
 
-def task_backend(worker: str, django_version: str) -> str:
-    """settings.TASKS's BACKEND for a worker backend on a Django release line."""
-    return WORKERS[worker].backend or DJANGO_VERSIONS[django_version].immediate_backend
+def task_backend(worker: str, django_version: str, slug: str) -> str:
+    """settings.TASKS's BACKEND for a worker backend on a Django release line, in the project
+    package `slug`: the project's own carrier where the row names one."""
+    row = WORKERS[worker]
+    if row.carrier_backend:
+        return f"{slug}.task_carrier.{row.carrier_backend}"
+    return row.backend or DJANGO_VERSIONS[django_version].immediate_backend
 
 
 def requirements(

@@ -109,7 +109,8 @@ def build_image(client, context: Path, tag: str, buildargs: dict[str, str] | Non
 # sleeps, with views that enqueue it (/nap/?seconds=N) and read its result (/nap/ID/), one that fails
 # (/boom/); a task that adds a row to a table of its own each time it runs, with views that enqueue
 # it for tasks numbered first..first+count-1 (/tally/?first=N&count=M, adding a row for each
-# enqueued) and count the rows per event and task number (/tally/counts/).
+# enqueued; each run logs "tally N ran") and count the rows per event and task number
+# (/tally/counts/).
 TEST_VIEWS = """
 
 def slow(request):
@@ -170,7 +171,10 @@ def tally_sql(statement, parameters=()):
 
 @task()
 def tally(number):
+    import logging
+
     tally_sql("INSERT INTO test_tally (task, event) VALUES (%s, 'ran')", [number])
+    logging.getLogger("test_views").info("tally %s ran", number)
 
 
 def enqueue_tallies(request):

@@ -293,7 +293,8 @@ def test_a_project_adopted_with_a_worker_runs_it_from_its_image(
 ):
     _app, image, env, volumes = served
     row = variants.WORKERS[example.worker]
-    assert row.backend in (adopted / example.package / "twelve_factor.py").read_text()
+    settings = (adopted / example.package / "twelve_factor.py").read_text()
+    assert (row.carrier_backend or row.backend) in settings
     backend = {row.url_variable: task_servers(example.worker).fresh_url()} if row.test_server else {}
     worker = start_worker(docker_client, image, {**env, **backend}, volumes)
     try:

@@ -39,6 +39,8 @@ class Refused:
     variable: str
     # Words the line must also contain: the hint that makes it actionable.
     says: str = ""
+    # Words it must not repeat (a credential in the value).
+    hides: str = ""
 
 
 @dataclass(frozen=True)
@@ -610,6 +612,29 @@ CASES = [
         Refused("METRICS_PORT", "the gateway's PORT"),
     ),
 ]
+# The traces' collector: the base URL of an OTLP/HTTP receiver, or unset (traces off).
+OTLP = "OTEL_EXPORTER_OTLP_ENDPOINT"
+CASES += [
+    Case(f"otlp-endpoint-{name}", {OTLP: value}, expected)
+    for name, value, expected in (
+        ("unset", None, Accepted({"TRACES_ENDPOINT": None})),
+        ("empty", "", Accepted({"TRACES_ENDPOINT": None})),
+        ("http", "http://otel-collector:4318", Accepted({"TRACES_ENDPOINT": "http://otel-collector:4318"})),
+        (
+            "https-path",
+            "https://otlp.example.com/otlp",
+            Accepted({"TRACES_ENDPOINT": "https://otlp.example.com/otlp"}),
+        ),
+        ("grpc", "grpc://otel-collector:4317", Refused(OTLP, "http:// or https://")),
+        ("no-scheme", "otel-collector:4318", Refused(OTLP, "http:// or https://")),
+        ("no-host", "http://:4318", Refused(OTLP, "no host")),
+        ("port-zero", "http://otel-collector:0", Refused(OTLP, "port 0")),
+        ("bad-port", "http://otel-collector:43l8", Refused(OTLP, "malformed")),
+        ("traces-path", "http://otel-collector:4318/v1/traces", Refused(OTLP, "adds itself")),
+        # A credential in the URL is not repeated in the refusal.
+        ("ftp-with-password", "ftp://user:pa55word@collector", Refused(OTLP, "https://", hides="pa55word")),
+    )
+]
 # The worker backend whose server has a URL of its own, and one that runs a worker process.
 QUEUE_SERVER = next(name for name, row in variants.WORKERS.items() if row.url_variable)
 WORKER_PROCESS = next(name for name, row in variants.WORKERS.items() if row.command)
@@ -676,6 +701,7 @@ def assert_one_line_refusal(message: object, refused: Refused):
     assert message.startswith(PREFIX), message
     assert re.split("[=: ]", message.removeprefix(PREFIX))[0] == refused.variable, message
     assert refused.says in message, message
+    assert not refused.hides or refused.hides not in message, message
 
 
 @pytest.fixture(scope="module")

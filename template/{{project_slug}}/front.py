@@ -1,5 +1,6 @@
 """What the gateway's application answers before Django handles a request: the liveness probe
-and the collected static files; and, around every request, its id and its access line (logs.py).
+and the collected static files; and, around every request, its id and its access line (logs.py), and
+its span when traces are on (traces.py).
 
 Neither needs Django's request handling, which under ASGI runs sync code in a worker thread and
 costs several times the answer itself (docs/benchmark.md in the template's repository measures
@@ -20,6 +21,8 @@ from whitenoise import WhiteNoise
 from . import logs
 
 LIVENESS = "/healthz"
+# Not traced: the probes, which a platform sends every few seconds (health.py answers /readyz).
+UNTRACED = (LIVENESS, "/readyz")
 ALIVE = b"ok"
 ALIVE_HEADERS = [("Content-Type", "text/plain"), ("Content-Length", str(len(ALIVE)))]
 # ManifestStaticFilesStorage's names: a 12-digit content hash before the extension.
@@ -150,6 +153,15 @@ class Proxies:
             scope["scheme"] = scheme
 
 
+def tracing():
+    """traces.py when traces are on, else None: importing it imports OpenTelemetry."""
+    if settings.TRACES_ENDPOINT:
+        from . import traces
+
+        return traces
+    return None
+
+
 def asgi_headers(headers):
     return [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers]
 
@@ -157,6 +169,7 @@ def asgi_headers(headers):
 def wsgi(application):
     static = static_files(application)
     proxies = Proxies(settings.FORWARDED_ALLOW_IPS)
+    traces = tracing()
 
     def answer(environ, start_response):
         path = environ.get("PATH_INFO", "")
@@ -175,6 +188,8 @@ def wsgi(application):
         request_id = logs.incoming_request_id(environ.get("HTTP_X_REQUEST_ID"))
         environ["HTTP_X_REQUEST_ID"] = request_id
         token = logs.request_id.set(request_id)
+        method, path = environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", "")
+        traced = traces.request_scope(method, path) if traces and path not in UNTRACED else None
         status = "500"
 
         def start_with_id(status_line, headers, exc_info=None):
@@ -186,8 +201,9 @@ def wsgi(application):
             return answer(environ, start_with_id)
         finally:
             duration = time.perf_counter() - started
-            method, path = environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", "")
             logs.access(method, path, int(status), duration, environ.get("REMOTE_ADDR", ""))
+            if traced:
+                traces.answered(traced, int(status))
             logs.request_id.reset(token)
 
     return front
@@ -197,6 +213,7 @@ def asgi(application):
     static = static_files()
     proxies = Proxies(settings.FORWARDED_ALLOW_IPS)
     alive_headers = asgi_headers(ALIVE_HEADERS)
+    traces = tracing()
 
     async def front(scope, receive, send):
         if scope["type"] != "http":
@@ -210,6 +227,8 @@ def asgi(application):
             (b"x-request-id", request_id.encode()),
         ]
         token = logs.request_id.set(request_id)
+        method, path = scope["method"], scope["path"]
+        traced = traces.request_scope(method, path) if traces and path not in UNTRACED else None
         status = 500
 
         async def send_with_id(message):
@@ -225,7 +244,9 @@ def asgi(application):
         finally:
             duration = time.perf_counter() - started
             client = scope["client"][0] if scope.get("client") else ""
-            logs.access(scope["method"], scope["path"], status, duration, client)
+            logs.access(method, path, status, duration, client)
+            if traced:
+                traces.answered(traced, status)
             logs.request_id.reset(token)
 
     async def answer(scope, receive, send):

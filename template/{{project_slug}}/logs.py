@@ -21,10 +21,17 @@ FORMATS = ("json", "text")
 # What a line carries of the request or task being served, each from a context variable: with
 # contextvars, every thread (WSGI) and every task of the event loop (ASGI) has its own.
 request_id = contextvars.ContextVar("request_id", default="")
-CONTEXT = {"request_id": request_id}
+# The trace and span a line is written in, with traces on (traces.py): the request's or the task's.
+trace_id = contextvars.ContextVar("trace_id", default="")
+span_id = contextvars.ContextVar("span_id", default="")
+CONTEXT = {"request_id": request_id, "trace_id": trace_id, "span_id": span_id}
 # The fields an access line (front.py) adds, as `extra`; no other attribute of a record is written,
 # so that nothing a library attaches to one (a request, its headers and cookies) reaches a line.
 ACCESS_FIELDS = ("method", "path", "status", "duration_ms", "client")
+# Loggers whose lines repeat for as long as a cause outside the project lasts: OpenTelemetry's
+# exporter logs each failed attempt, every few seconds while the collector does not answer.
+REPEATING = ("opentelemetry",)
+REPEAT_SECONDS = 60
 # An incoming X-Request-ID is kept when it looks like an id: anything else, which a client may have
 # shaped to forge or break lines, is replaced.
 WELL_FORMED_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
@@ -56,6 +63,22 @@ class ContextFilter(logging.Filter):
     def filter(self, record):
         for name, variable in CONTEXT.items():
             setattr(record, name, variable.get())
+        return True
+
+
+class OncePerMinute(logging.Filter):
+    """Lets through one line a minute of each of the REPEATING loggers, and every other line."""
+
+    def __init__(self):
+        super().__init__()
+        self.last = {}
+
+    def filter(self, record):
+        if not record.name.startswith(REPEATING):
+            return True
+        if record.created - self.last.get(record.name, -REPEAT_SECONDS) < REPEAT_SECONDS:
+            return False
+        self.last[record.name] = record.created
         return True
 
 

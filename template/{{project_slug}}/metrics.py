@@ -11,11 +11,11 @@ nothing of a dead process's is to be removed). The task worker, one process, ser
 
 import time
 
-from django.db.backends.signals import connection_created
 from prometheus_client import REGISTRY, CollectorRegistry, Histogram, start_http_server
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from . import environment as env
+from .query_wrappers import wrap_queries
 
 FOLDER_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 # Any other method a client sends is counted as _OTHER, and a request no URL pattern answered (a
@@ -65,13 +65,7 @@ class MetricsMiddleware:
 
 def time_queries():
     """Time every query of the connections this process opens from now on."""
-    connection_created.connect(add_query_timer, dispatch_uid=__name__)
-
-
-def add_query_timer(sender, connection, **kwargs):
-    # Once per connection object, which each thread keeps across reconnections.
-    if query_timer not in connection.execute_wrappers:
-        connection.execute_wrappers.append(query_timer)
+    wrap_queries(query_timer)
 
 
 def query_timer(execute, sql, params, many, context):
