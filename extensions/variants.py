@@ -39,12 +39,18 @@ COMMON_REQUIREMENTS = (
     # middleware must be first and last: the client's multiprocess mode sums every gateway worker's
     # counts, and a middleware of a dozen lines and Django's execute_wrapper time the rest.
     "prometheus-client==0.26.0",
+    # Error reports, when SENTRY_DSN is set (the project's error_reports.py): Sentry's own SDK, which
+    # self-hosted GlitchTip and Bugsink take reports from too. Its Django, logging and RQ
+    # integrations report a request's error, a line logged at ERROR and a failed task with no code
+    # of the project's; errors as OpenTelemetry span events would need a backend that groups them.
+    "sentry-sdk==2.75.0",
 )
 # The top-level import names those install, their dependencies' included (a test compares this
 # with what pip really installs for every variant).
 COMMON_IMPORTS = (
     "django", "asgiref", "sqlparse", "dj_database_url", "whitenoise", "storages", "boto3",
     "botocore", "s3transfer", "jmespath", "dateutil", "six", "urllib3", "prometheus_client",
+    "sentry_sdk", "certifi",
 )  # fmt: skip
 # The top-level import names the generated project's test tools install (its requirements-dev.txt,
 # dependencies included: a test compares this with what pip installs), and the module pytest
