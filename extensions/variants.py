@@ -46,13 +46,19 @@ COMMON_REQUIREMENTS = (
     # package per library, each patching it at import, and their own settings to learn.
     "opentelemetry-sdk==1.45.2",
     "opentelemetry-exporter-otlp-proto-http==1.45.2",
+    # Error reports, when SENTRY_DSN is set (the project's error_reports.py): Sentry's own SDK, which
+    # self-hosted GlitchTip and Bugsink take reports from too. Its Django, logging and RQ
+    # integrations report a request's error, a line logged at ERROR and a failed task with no code
+    # of the project's; errors as OpenTelemetry span events would need a backend that groups them.
+    "sentry-sdk==2.75.0",
 )
 # The top-level import names those install, their dependencies' included (a test compares this
 # with what pip really installs for every variant).
 COMMON_IMPORTS = (
     "django", "asgiref", "sqlparse", "dj_database_url", "whitenoise", "storages", "boto3",
     "botocore", "s3transfer", "jmespath", "dateutil", "six", "urllib3", "prometheus_client",
-    "opentelemetry", "google", "requests", "charset_normalizer", "idna", "certifi", "typing_extensions",
+    "opentelemetry", "google", "requests", "charset_normalizer", "idna", "certifi", "sentry_sdk",
+    "typing_extensions",
 )  # fmt: skip
 # The top-level import names the generated project's test tools install (its requirements-dev.txt,
 # dependencies included: a test compares this with what pip installs), and the module pytest

@@ -104,6 +104,19 @@ def build_image(client, context: Path, tag: str, buildargs: dict[str, str] | Non
     return tag
 
 
+@contextlib.contextmanager
+def built_with_args(client, context: Path, buildargs: dict[str, str]):
+    """The image of `context` built with `buildargs` (as `docker build --build-arg` passes them),
+    under a tag of its own, removed afterwards. Built after build_once's image of the same files,
+    it reuses every layer above the Dockerfile's first use of an argument: a few seconds."""
+    tag = f"{TEST_IMAGES}/build-args:{uuid.uuid4().hex[:12]}"
+    build_image(client, context, tag, buildargs)
+    try:
+        yield tag
+    finally:
+        client.images.remove(tag)
+
+
 # Views for the tests only, added to a copy of a project (with_test_views): one that takes 2 s, one
 # that answers the client's address and the scheme as Django sees them (logging a line), a task that
 # sleeps, with views that enqueue it (/nap/?seconds=N) and read its result (/nap/ID/), one that fails

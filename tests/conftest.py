@@ -24,6 +24,7 @@ from harness import environments, images, services
 from harness.project import Manage
 from harness.releases import RELEASES, History, template_history
 from harness.render import render_project, shared_once, template_repository
+from harness.sentry_stand_in import SentryStandIn
 
 MATRIX = {
     "database": list(variants.DATABASES),
@@ -235,6 +236,14 @@ def build(docker_client):
         return built[project]
 
     return build
+
+
+@pytest.fixture
+def sentry():
+    """A stand-in for Sentry on 127.0.0.1 (its `dsn` is SENTRY_DSN's value), closed after the test."""
+    stand_in = SentryStandIn()
+    yield stand_in
+    stand_in.close()
 
 
 # --- database servers on loopback -------------------------------------------------------------------

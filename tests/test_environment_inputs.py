@@ -23,6 +23,8 @@ SLUG = "example_shop"
 PREFIX = f"{SLUG}: configuration error: "
 DEFAULT = variants.DEFAULT_DATABASE
 ONE_YEAR = 60 * 60 * 24 * 365
+# A Sentry DSN's key, which no refusal may repeat.
+SENTRY_KEY = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
 MYSQL_DEFAULTS = variants.DATABASES["mysql"].options
 SQLITE_DEFAULTS = variants.DATABASES["sqlite"].options
 
@@ -39,7 +41,7 @@ class Refused:
     variable: str
     # Words the line must also contain: the hint that makes it actionable.
     says: str = ""
-    # Words it must not repeat (a credential in the value).
+    # What the line (and every line logged) must not contain: the secret part of the value.
     hides: str = ""
 
 
@@ -611,6 +613,82 @@ CASES = [
         {"METRICS_PORT": "8080", "PORT": "8080"},
         Refused("METRICS_PORT", "the gateway's PORT"),
     ),
+    # The environment and the release every log line, metric and error report names: Divio's
+    # STAGE and GIT_BRANCH, and the commit the image's build passes as GIT_COMMIT.
+    Case("stage-unset", {"STAGE": None}, Accepted({"ENVIRONMENT_NAME": "production"})),
+    Case("stage-live", {"STAGE": "live"}, Accepted({"ENVIRONMENT_NAME": "live"})),
+    Case("stage-dotted", {"STAGE": "eu-1.staging_2"}, Accepted({"ENVIRONMENT_NAME": "eu-1.staging_2"})),
+    Case("stage-spaced", {"STAGE": "my staging"}, Refused("STAGE", "letters, digits")),
+    Case("stage-slash", {"STAGE": "eu/live"}, Refused("STAGE", "e.g. staging")),
+    Case("stage-65-characters", {"STAGE": "s" * 65}, Refused("STAGE", "1 to 64")),
+    Case("release-unset", {"GIT_COMMIT": None, "GIT_BRANCH": None}, Accepted({"RELEASE": None})),
+    Case(
+        "commit-whole-upper-case",
+        {"GIT_COMMIT": "4F2C1E9D0B3A8C7E6F5A4B3C2D1E0F9A8B7C6D5E"},
+        Accepted({"RELEASE": "4f2c1e9d0b3a8c7e6f5a4b3c2d1e0f9a8b7c6d5e"}),
+    ),
+    Case("commit-abbreviated", {"GIT_COMMIT": "4f2c1e9"}, Accepted({"RELEASE": "4f2c1e9"})),
+    Case("commit-too-short", {"GIT_COMMIT": "4f2c1e"}, Refused("GIT_COMMIT", "7 to 64 hexadecimal")),
+    Case("commit-a-version", {"GIT_COMMIT": "v1.2.3"}, Refused("GIT_COMMIT", "git rev-parse HEAD")),
+    Case("commit-65-digits", {"GIT_COMMIT": "a" * 65}, Refused("GIT_COMMIT", "hexadecimal")),
+    Case("branch-divio", {"GIT_BRANCH": "main"}, Accepted({"RELEASE": "main"})),
+    Case("branch-with-slash", {"GIT_BRANCH": "release/2.0"}, Accepted({"RELEASE": "release/2.0"})),
+    Case(
+        "commit-wins-over-branch",
+        {"GIT_BRANCH": "main", "GIT_COMMIT": "4f2c1e9"},
+        Accepted({"RELEASE": "4f2c1e9"}),
+    ),
+    Case("branch-spaced", {"GIT_BRANCH": "my branch"}, Refused("GIT_BRANCH", "no spaces")),
+    Case("branch-201-characters", {"GIT_BRANCH": "b" * 201}, Refused("GIT_BRANCH", "200")),
+    # Sentry's DSN: as the project's settings show it, or refused without repeating its key.
+    Case("sentry-dsn-unset", {"SENTRY_DSN": None}, Accepted({"SENTRY_DSN": None})),
+    Case("sentry-dsn-empty", {"SENTRY_DSN": " "}, Accepted({"SENTRY_DSN": None})),
+    Case(
+        "sentry-dsn-sentry-io",
+        {"SENTRY_DSN": f"https://{SENTRY_KEY}@o4507.ingest.de.sentry.io/4508"},
+        Accepted({"SENTRY_DSN": f"https://{SENTRY_KEY}@o4507.ingest.de.sentry.io/4508"}),
+    ),
+    Case(
+        "sentry-dsn-self-hosted-path-and-port",
+        {"SENTRY_DSN": f"http://{SENTRY_KEY}@[::1]:9000/sentry/12"},
+        Accepted({"SENTRY_DSN": f"http://{SENTRY_KEY}@[::1]:9000/sentry/12"}),
+    ),
+    Case(
+        "sentry-dsn-no-key",
+        {"SENTRY_DSN": "https://o4507.ingest.sentry.io/4508"},
+        Refused("SENTRY_DSN", "no key"),
+    ),
+    Case(
+        "sentry-dsn-no-project",
+        {"SENTRY_DSN": f"https://{SENTRY_KEY}@o4507.ingest.sentry.io/"},
+        Refused("SENTRY_DSN", "project's number", hides=SENTRY_KEY),
+    ),
+    Case(
+        "sentry-dsn-query",
+        {"SENTRY_DSN": f"https://{SENTRY_KEY}@o4507.ingest.sentry.io/4508?timeout=5"},
+        Refused("SENTRY_DSN", "project's number", hides=SENTRY_KEY),
+    ),
+    Case(
+        "sentry-dsn-ftp",
+        {"SENTRY_DSN": f"ftp://{SENTRY_KEY}@o4507.ingest.sentry.io/4508"},
+        Refused("SENTRY_DSN", "https://", hides=SENTRY_KEY),
+    ),
+    Case(
+        "sentry-dsn-bad-port",
+        {"SENTRY_DSN": f"https://{SENTRY_KEY}@sentry.example.com:99999/1"},
+        Refused("SENTRY_DSN", "port", hides=SENTRY_KEY),
+    ),
+    Case(
+        "sentry-dsn-port-zero",
+        {"SENTRY_DSN": f"https://{SENTRY_KEY}@sentry.example.com:0/1"},
+        Refused("SENTRY_DSN", "port 0", hides=SENTRY_KEY),
+    ),
+    Case(
+        "sentry-dsn-bad-host",
+        {"SENTRY_DSN": f"https://{SENTRY_KEY}@sentry_example.com/1"},
+        Refused("SENTRY_DSN", "host", hides=SENTRY_KEY),
+    ),
+    Case("sentry-dsn-not-a-url", {"SENTRY_DSN": SENTRY_KEY}, Refused("SENTRY_DSN", hides=SENTRY_KEY)),
 ]
 # The traces' collector: the base URL of an OTLP/HTTP receiver, or unset (traces off).
 OTLP = "OTEL_EXPORTER_OTLP_ENDPOINT"
@@ -793,6 +871,7 @@ def test_image_refuses_every_bad_value_with_a_last_line_naming_it(server, render
     for case in refused:
         status, logs = outcomes[case.id]
         line = last_line(logs)
-        if status in (0, None) or "Traceback" in logs or case.expected.variable not in line:
+        hidden = case.expected.hides and case.expected.hides in logs
+        if status in (0, None) or "Traceback" in logs or case.expected.variable not in line or hidden:
             problems.append(f"{case.id}: exit {status}, last line {line!r}")
     assert not problems, "\n".join(problems)

@@ -3,8 +3,9 @@ that pairs them, so its image is the one the other tests build): a task that a r
 runs (in the worker container, or in the web process for a backend with none), on each Django
 release line's cells (harness.cells); three workers run each of 300 tasks exactly once; a worker
 outlives a restart of the server that holds its queue; on SIGTERM the worker finishes the task in
-hand, or returns it to the queue when it takes too long; and its heartbeat makes Docker's health
-check, which the Kubernetes probes share, mean something."""
+hand, or returns it to the queue when it takes too long; it counts the tasks it ran in its metrics
+and reports a failed one to Sentry; and its heartbeat makes Docker's health check, which the
+Kubernetes probes share, mean something."""
 
 from __future__ import annotations
 
@@ -198,9 +199,13 @@ def test_three_workers_run_each_of_300_tasks_enqueued_by_concurrent_requests_exa
 
 
 @pytest.mark.parametrize(("database", "worker"), METRICS_CELLS)
-def test_the_workers_metrics_count_the_tasks_it_ran_by_outcome(web, containers):
+def test_the_worker_counts_the_tasks_it_ran_by_outcome_and_reports_the_failed_one_to_sentry(
+    web, containers, sentry
+):
+    """Sentry's report comes from the process that ran the task: the worker's own for the database
+    backend, the one RQ forks for each task for Redis."""
     port = free_port()
-    worker = containers(METRICS_PORT=str(port))
+    worker = containers(METRICS_PORT=str(port), SENTRY_DSN=sentry.dsn, STAGE="staging", GIT_COMMIT="4f2c1e9")
     # time.sleep() refuses a negative length: that task fails.
     succeeded, failed = [enqueue_nap(web, 0) for _ in range(3)], enqueue_nap(web, -1)
     for enqueued in succeeded:
@@ -210,6 +215,10 @@ def test_the_workers_metrics_count_the_tasks_it_ran_by_outcome(web, containers):
     count = "task_run_duration_seconds_count"
     assert wait_for_total(port, 3, count, task=task, status="SUCCESSFUL") == 3
     assert wait_for_total(port, 1, count, task=task, status="FAILED") == 1
+    event = sentry.wait_for_event(lambda event: "exception" in event, timeout=10)
+    exception = event["exception"]["values"][-1]
+    assert (exception["type"], exception["value"]) == ("ValueError", "sleep length must be non-negative")
+    assert (event["environment"], event["release"]) == ("staging", "4f2c1e9")
 
 
 @pytest.mark.parametrize(("database", "worker"), RESTART_CELLS)

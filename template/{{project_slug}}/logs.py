@@ -83,6 +83,12 @@ class OncePerMinute(logging.Filter):
 
 
 class JSONFormatter(logging.Formatter):
+    def __init__(self):
+        super().__init__()
+        # The same on every line of the process: read once (README.md, "Environment and release").
+        deployment = {"environment": env.environment_name(), "release": env.release()}
+        self.deployment = {name: value for name, value in deployment.items() if value}
+
     def format(self, record):
         line = {
             "time": datetime.datetime.fromtimestamp(record.created, datetime.UTC).isoformat(
@@ -100,6 +106,7 @@ class JSONFormatter(logging.Formatter):
             line["exception"] = self.formatException(record.exc_info)
         if record.stack_info:
             line["stack"] = self.formatStack(record.stack_info)
+        line.update(self.deployment)
         return json.dumps(line, default=str)
 
 

@@ -7,11 +7,12 @@ write theirs into a file of their own in PROMETHEUS_MULTIPROC_DIR, a folder drai
 start and serves the sum of: a scrape counts every request of every worker process, those of a
 worker the gateway has replaced included (its file stays, as a count must: with no gauge here,
 nothing of a dead process's is to be removed). The task worker, one process, serves its own.
+Beside them, target_info names the environment and the release.
 """
 
 import time
 
-from prometheus_client import REGISTRY, CollectorRegistry, Histogram, start_http_server
+from prometheus_client import REGISTRY, CollectorRegistry, Histogram, Info, start_http_server
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from . import environment as env
@@ -88,6 +89,15 @@ def serve(port, folder=None):
     if folder:
         registry = CollectorRegistry()
         MultiProcessCollector(registry, path=folder)
+    # target_info{deployment_environment_name="live",service_version="4f2c1e9"} 1: the environment
+    # and the release, named as OpenTelemetry's Prometheus exporter names its resource's.
+    target = Info("target", "The environment and the release", registry=registry)
+    target.info(
+        {
+            "deployment_environment_name": env.environment_name(),
+            "service_version": env.release() or "",
+        }
+    )
     address = env.listen_address() or "0.0.0.0"
     try:
         start_http_server(port, addr=address, registry=registry)
