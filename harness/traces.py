@@ -23,6 +23,9 @@ TRACES_PATH = "/v1/traces"
 @dataclass(frozen=True)
 class Span:
     service: str
+    # The resource's environment and release (deployment.environment.name, service.version).
+    environment: str
+    release: str
     name: str
     kind: str
     trace_id: str
@@ -95,6 +98,8 @@ def decode(body: bytes) -> list[Span]:
                 spans.append(
                     Span(
                         service=resource.get("service.name", ""),
+                        environment=resource.get("deployment.environment.name", ""),
+                        release=resource.get("service.version", ""),
                         name=span.name,
                         kind=ProtoSpan.SpanKind.Name(span.kind),
                         trace_id=span.trace_id.hex(),

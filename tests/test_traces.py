@@ -53,6 +53,8 @@ def test_a_request_its_queries_and_its_task_are_one_trace_and_a_collector_down_s
         task_servers,
         **{ENDPOINT: receiver.endpoint},
         OTEL_SERVICE_NAME=SERVICE,
+        STAGE="staging",
+        GIT_BRANCH="release-2",
         # Batches leave every 0.2 s instead of 5 s.
         OTEL_BSP_SCHEDULE_DELAY="200",
         WEB_CONCURRENCY="2",
@@ -98,6 +100,7 @@ def request_and_task_are_one_trace(web: App, runs_tasks: App, receiver: Receiver
     spans = receiver.wait_for(complete, timeout=60)
     (request,) = [span for span in spans if span.name == ROUTE_SPAN]
     assert (request.kind, request.service) == ("SPAN_KIND_SERVER", SERVICE)
+    assert (request.environment, request.release) == ("staging", "release-2")
     fields = ("http.request.method", "http.route", "http.response.status_code")
     assert [request.attributes[name] for name in fields] == ["GET", "tally/", 200]
     queries = [span for span in children(spans, request) if span.kind == "SPAN_KIND_CLIENT"]

@@ -34,6 +34,7 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.trace import SpanKind, StatusCode
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
+from . import environment as env
 from . import logs
 from .query_wrappers import wrap_queries
 
@@ -55,7 +56,11 @@ def tracer():
 
 
 def set_up():
-    resource = Resource.create()
+    # The environment and release every signal names, unless OTEL_RESOURCE_ATTRIBUTES names them.
+    named = {"deployment.environment.name": env.environment_name()}
+    if release := env.release():
+        named["service.version"] = release
+    resource = Resource(named).merge(Resource.create())
     # Named after the project unless OTEL_SERVICE_NAME (or OTEL_RESOURCE_ATTRIBUTES) names it.
     if resource.attributes[SERVICE_NAME].startswith("unknown_service"):
         resource = resource.merge(Resource({SERVICE_NAME: __package__}))
