@@ -36,34 +36,35 @@ def worker_env(database: str, worker: str, database_servers, task_servers, **ove
     return production_env(DATABASE_URL=database_url, **backend, **overrides)
 
 
-def enqueue_nap(web: App, seconds: float) -> dict:
-    """Enqueue the test task that sleeps `seconds`, by a request: its result as JSON."""
-    response = requests.get(web.url(f"/nap/?seconds={seconds}"), headers=HEADERS, timeout=10)
-    assert response.status_code == 200, response.text[:2000]
-    return response.json()
-
-
-def wait_until_ready_again(web: App, in_a_row: int, timeout: float) -> None:
-    """Until the web container's /readyz has answered 200 `in_a_row` times in a row."""
-    deadline = time.monotonic() + timeout
-    ready = 0
-    while ready < in_a_row:
-        assert time.monotonic() < deadline, f"/readyz did not answer 200 {in_a_row} times in a row"
-        ready = ready + 1 if requests.get(web.url("/readyz"), headers=HEADERS, timeout=10).ok else 0
+def answer(web: App, path: str, retry_seconds: float = 0) -> dict:
+    """The web container's JSON answer to GET `path`. With `retry_seconds`, a failed request is
+    tried again meanwhile: after its database restarted, the gateway workers' connection pools
+    take a few seconds to connect again, whatever /readyz answered from one of them."""
+    deadline = time.monotonic() + retry_seconds
+    while True:
+        response = requests.get(web.url(path), headers=HEADERS, timeout=10)
+        if response.status_code == 200 or time.monotonic() >= deadline:
+            assert response.status_code == 200, web.logs()[-3000:]
+            return response.json()
         time.sleep(0.1)
 
 
-def nap_result(web: App, result_id: str) -> dict:
-    response = requests.get(web.url(f"/nap/{result_id}/"), headers=HEADERS, timeout=10)
-    assert response.status_code == 200, response.text[:2000]
-    return response.json()
+def enqueue_nap(web: App, seconds: float, retry_seconds: float = 0) -> dict:
+    """Enqueue the test task that sleeps `seconds`, by a request: its result as JSON."""
+    return answer(web, f"/nap/?seconds={seconds}", retry_seconds)
 
 
-def wait_for_status(web: App, result_id: str, status: str, timeout: float, worker: App | None = None) -> dict:
+def nap_result(web: App, result_id: str, retry_seconds: float = 0) -> dict:
+    return answer(web, f"/nap/{result_id}/", retry_seconds)
+
+
+def wait_for_status(
+    web: App, result_id: str, status: str, timeout: float, worker: App | None = None, retry_seconds: float = 0
+) -> dict:
     """The task's result once it has `status`; fails after `timeout` seconds with the worker's log."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        result = nap_result(web, result_id)
+        result = nap_result(web, result_id, retry_seconds)
         if result["status"] == status:
             return result
         time.sleep(0.2)

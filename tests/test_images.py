@@ -149,7 +149,10 @@ def test_healthy_run_logs_no_problem_and_docker_stop_exits_zero_within_seconds(a
     app.container.stop(timeout=10)
     elapsed = time.monotonic() - started
     assert app.wait_for_exit() == 0, app.logs()[-3000:]
-    assert elapsed < 5, f"docker stop took {elapsed:.1f}s"
+    # Under the 10 s after which docker stop would kill it: 2.8 s on a quiet machine (2 s of it a
+    # gthread worker waiting out the client's idle keep-alive connection), 5.7 s seen under the
+    # full suite's load.
+    assert elapsed < 8, f"docker stop took {elapsed:.1f}s"
     # The whole life of a healthy container, from start to that stop, logs no problem, in JSON lines.
     lines = json_lines(app.logs(), variants.SERVERS[server].unstructured_start_lines)
     problems = [

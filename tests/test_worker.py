@@ -36,7 +36,6 @@ from harness.workers import (
     wait_for_health_check_saying,
     wait_for_status,
     wait_for_tallies,
-    wait_until_ready_again,
     worker_env,
 )
 
@@ -241,11 +240,9 @@ def test_a_worker_outlives_a_restart_of_its_queues_server_and_runs_the_tasks_aft
             time.sleep(0.2)
     finally:
         server.start()
-    # The web container's own recovery is test_images.py's: here it only has to be ready again.
-    # (With PostgreSQL under ASGI each connection psycopg's pool held fails one request first.)
-    wait_until_ready_again(web, in_a_row=10, timeout=30)
-    after = enqueue_nap(web, 0)
-    wait_for_status(web, after["id"], "SUCCESSFUL", timeout=60, worker=running)
+    # The web container's own recovery is test_images.py's: here it only has to serve again.
+    after = enqueue_nap(web, 0, retry_seconds=30)
+    wait_for_status(web, after["id"], "SUCCESSFUL", timeout=60, worker=running, retry_seconds=30)
     assert running.status() == "running"
 
 
