@@ -10,4 +10,5 @@ FIGURES = (
     "soak",
     "database_page",
     "worker",
+    "observability",
 )

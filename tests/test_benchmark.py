@@ -97,6 +97,7 @@ def test_smoke_benchmark_measures_every_figure_and_the_report_renders_it(docker_
             f"{database} {server}" for database in SMOKE.page_databases for server in SMOKE.servers
         },
         "worker": {f"{database} {worker}" for database, worker in SMOKE.task_cells},
+        "observability": set(SMOKE.servers),
     }
     pages = run["figures"]["database_page"]["data"]["rows"]
     page_rows = [row for servers in pages.values() for cell in servers.values() for row in cell.values()]

@@ -46,16 +46,20 @@ def measure(bench: session.Session) -> dict:
                 "errors": cell["project"]["errors"],
             }
             checks.append(check(f"{database} {server}", label, **measured))
-    rounds, slice_seconds = turns(bench.plan.load_seconds)
-    data = {
-        "load_seconds": bench.plan.load_seconds,
+    return {"checks": checks, "data": interleaved_data(bench.plan, rows)}
+
+
+def interleaved_data(plan: session.Plan, rows: dict) -> dict:
+    """A figure's data: `rows` of apps loaded as interleaved() loads them, and how."""
+    rounds, slice_seconds = turns(plan.load_seconds)
+    return {
+        "load_seconds": plan.load_seconds,
         "rounds": rounds,
         "slice_seconds": slice_seconds,
-        "warmup_seconds": bench.plan.warmup_seconds,
+        "warmup_seconds": plan.warmup_seconds,
         "connections": LOAD_CONNECTIONS,
         "rows": rows,
     }
-    return {"checks": checks, "data": data}
 
 
 def turns(load_seconds: int) -> tuple[int, int]:

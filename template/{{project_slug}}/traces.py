@@ -144,8 +144,17 @@ def query_span(execute, sql, params, many, context):
         "db.operation.name": operation,
         "db.query.text": sql,
     }
-    with tracer().start_as_current_span(operation, kind=SpanKind.CLIENT, attributes=attributes):
+    # Not made the current span: a query starts no span of its own.
+    span = tracer().start_span(operation, kind=SpanKind.CLIENT, attributes=attributes)
+    try:
         return execute(sql, params, many, context)
+    except Exception as error:
+        # Its type only: a database's message may quote the row's values.
+        span.set_attribute("error.type", type(error).__qualname__)
+        span.set_status(StatusCode.ERROR)
+        raise
+    finally:
+        span.end()
 
 
 def enqueued(task):
