@@ -16,7 +16,7 @@ import sys
 from numbers import Real
 
 from bench import manifest, session, targets
-from bench.figures import database_page, worker
+from bench.figures import database_page, observability, worker
 from extensions import variants
 from harness import REPO, services
 from harness.services import has_test_server, missing_service, server_class_for
@@ -44,6 +44,16 @@ def verdicts(page: str) -> dict[str, str]:
         assert measured, line
         found[label] = verdict
     return found
+
+
+def signals_were_on_and_off(figure: dict) -> None:
+    """The observability figure's app with every signal on logged and counted its requests, and
+    the one with every signal off logged none."""
+    for cell in figure["data"]["rows"].values():
+        on, off = cell[observability.ON], cell[observability.OFF]
+        assert on["access_lines"] > 0, cell
+        assert on["requests_counted"] > 0, cell
+        assert off["access_lines"] == 0, cell
 
 
 def test_a_measurement_outside_a_bound_of_its_target_is_a_miss():
@@ -114,6 +124,7 @@ def test_smoke_benchmark_measures_every_figure_and_the_report_renders_it(docker_
         for row in cell.values():
             assert row["probes"] == SMOKE.task_probes * SMOKE.task_rounds, row
             assert row["idle_rss_mb"] > 0, row
+    signals_were_on_and_off(run["figures"]["observability"])
     # Memory per worker beside every throughput row (WEB_CONCURRENCY=2).
     for server, rows in run["figures"]["throughput"]["data"]["rows"].items():
         for label, row in rows.items():
