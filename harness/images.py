@@ -118,12 +118,16 @@ def built_with_args(client, context: Path, buildargs: dict[str, str]):
 
 
 # Views for the tests only, added to a copy of a project (with_test_views): one that takes 2 s, one
-# that answers the client's address and the scheme as Django sees them (logging a line), a task that
+# that answers the client's address and the scheme as Django sees them (logging a line), one that
+# logs a line of LONG_LINE_CHARACTERS (/long-line/: longer than a gateway's default log message), a
+# task that
 # sleeps, with views that enqueue it (/nap/?seconds=N) and read its result (/nap/ID/), one that fails
 # (/boom/); a task that adds a row to a table of its own each time it runs, with views that enqueue
 # it for tasks numbered first..first+count-1 (/tally/?first=N&count=M, adding a row for each
 # enqueued; each run logs "tally N ran") and count the rows per event and task number
 # (/tally/counts/).
+# Past uWSGI's master's default message size (8 KiB), which it used to cut lines at.
+LONG_LINE_CHARACTERS = 20000
 TEST_VIEWS = """
 
 def slow(request):
@@ -142,6 +146,15 @@ def client(request):
 
     logging.getLogger("test_views").info("answering the client")
     return HttpResponse(f"{request.META['REMOTE_ADDR']} {request.scheme}")
+
+
+def long_line(request):
+    import logging
+
+    from django.http import HttpResponse
+
+    logging.getLogger("test_views").warning("a long line: %s", "x" * LONG_LINE_CHARACTERS)
+    return HttpResponse("logged")
 
 
 from {tasks_module} import task  # noqa: E402
@@ -214,6 +227,7 @@ def tallies(request):
 urlpatterns += [
     path("slow/", slow),
     path("client/", client),
+    path("long-line/", long_line),
     path("nap/", enqueue_nap),
     path("nap/<str:result_id>/", nap_result),
     path("tally/", enqueue_tallies),
@@ -256,7 +270,9 @@ def with_test_views(project: Path, destination: Path) -> Path:
     (urls,) = copy.glob("*/urls.py")
     answers = yaml.safe_load((copy / ".copier-answers.yml").read_text())
     django = variants.DJANGO_VERSIONS[answers.get("django_version", variants.DEFAULT_DJANGO_VERSION)]
-    urls.write_text(urls.read_text() + TEST_VIEWS.replace("{tasks_module}", django.tasks_module))
+    views = TEST_VIEWS.replace("{tasks_module}", django.tasks_module)
+    views = views.replace("LONG_LINE_CHARACTERS", str(LONG_LINE_CHARACTERS))
+    urls.write_text(urls.read_text() + views)
     (tasks,) = copy.glob("*/tasks.py")
     tasks.write_text(tasks.read_text() + TEST_TASKS)
     return copy

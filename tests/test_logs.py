@@ -1,6 +1,6 @@
-"""The running image's logs under every gateway: one JSON object a line from start to stop, one
-access line a request, the request's id on every line written while serving it, an X-Request-ID
-that is not an id never echoed, and no secret on any line."""
+"""The running image's logs under every gateway: one JSON object a line from start to stop (a long
+one whole), one access line a request, the request's id on every line written while serving it, an
+X-Request-ID that is not an id never echoed, and no secret on any line."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import requests
 
 from extensions import variants
 from harness.environments import production_env
-from harness.images import App, with_test_views
+from harness.images import LONG_LINE_CHARACTERS, App, with_test_views
 from harness.logs import json_lines
 
 PASSWORD = "database-password-7f3a"
@@ -75,6 +75,7 @@ def test_logs_are_json_lines_tied_to_their_request_and_free_of_secrets(app, serv
         ).status_code
         == 503
     )
+    assert requests.get(app.url("/long-line/"), headers={"Host": "localhost"}, timeout=10).ok
     replaced = []
     for hostile in HOSTILE_IDS:
         answer = requests.get(
@@ -102,6 +103,8 @@ def test_logs_are_json_lines_tied_to_their_request_and_free_of_secrets(app, serv
     assert {line["level"] for line in failure} == {"INFO", "ERROR"}, failure
     assert len({line["request_id"] for line in failure}) == 1, failure
     assert "a view that fails" in "".join(line.get("exception", "") for line in failure), failure
+    (long_line,) = [line for line in lines if line["message"].startswith("a long line")]
+    assert len(long_line["message"]) > LONG_LINE_CHARACTERS
     # One access line a request, each with the id the response gave; the hostile ones nowhere.
     for request_id in [GIVEN_ID, *replaced]:
         assert (
