@@ -7,15 +7,12 @@ logconfig_dict read it through config(), uvicorn reads it itself (--log-config).
 request id and writes the one access line of each request, under every gateway alike.
 """
 
-import collections
 import contextvars
 import datetime
 import json
 import logging
-import os
 import re
 import uuid
-import weakref
 from pathlib import Path
 
 from . import environment as env
@@ -58,61 +55,6 @@ def formatter(format=None):
     if format == "json":
         return JSONFormatter()
     return logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
-
-
-class LineHandler(logging.StreamHandler):
-    """A StreamHandler whose callers never wait for one another. A thread that finds another one
-    writing leaves its line to that one, which writes every line left to it in one write once its
-    own is out. Under load, a gateway's threads then neither queue on a lock while one of them
-    writes, nor each make a system call of their own (bench/report.md in the template's
-    repository, "Logs, metrics and traces on").
-    """
-
-    # The most one write holds (a longer line goes alone): uWSGI's master reads its workers'
-    # lines in messages of at most its log-master-bufsize (deploy/uwsgi.ini).
-    MOST_IN_ONE_WRITE = 32768
-
-    def __init__(self, stream=None):
-        super().__init__(stream)
-        self.left = collections.deque()
-        _line_handlers.add(self)
-
-    def handle(self, record):
-        # Handler.handle's, without holding the lock while the record is written.
-        kept = self.filter(record)
-        if kept:
-            self.emit(kept if isinstance(kept, logging.LogRecord) else record)
-        return kept
-
-    def emit(self, record):
-        try:
-            self.left.append(self.format(record) + self.terminator)
-        except Exception:
-            self.handleError(record)
-            return
-        # A thread holding the lock looks for lines left to it after letting go of it: whichever
-        # line this thread cannot write now, the thread that holds the lock writes.
-        while self.left and self.lock.acquire(blocking=False):
-            try:
-                self.write_left()
-            except Exception:
-                self.handleError(record)
-            finally:
-                self.lock.release()
-
-    def write_left(self):
-        lines = [self.left.popleft()]
-        size = len(lines[0])
-        while self.left and size + len(self.left[0]) <= self.MOST_IN_ONE_WRITE:
-            lines.append(self.left.popleft())
-            size += len(lines[-1])
-        self.stream.write("".join(lines))
-        self.flush()
-
-
-# A forked child drops the lines its parent had left to write: the parent writes them.
-_line_handlers = weakref.WeakSet()
-os.register_at_fork(after_in_child=lambda: [handler.left.clear() for handler in _line_handlers])
 
 
 class ContextFilter(logging.Filter):
