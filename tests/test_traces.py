@@ -1,10 +1,11 @@
 """The running image's OpenTelemetry traces under every gateway, OTEL_EXPORTER_OTLP_ENDPOINT set to
-an OTLP/HTTP receiver on loopback (harness/traces.py): a request's span, named by its route, with
-its database queries as children; the task it enqueues, run by the worker container of the
-gateway's paired backend, a span of the same trace; the trace and span ids on the request's log
-lines, the request's id on the task's; no OpenTelemetry imported without the endpoint; and, the
-receiver stopped, requests that answer as fast and a bounded number of the exporter's lines. (The
-refusal of a malformed endpoint is in tests/test_environment_inputs.py.)"""
+an OTLP/HTTP receiver on loopback (harness/traces.py): a request's span, named by its route, in the
+trace of the calling service its traceparent names, with its database queries as children; the
+task it enqueues, run by the worker container of the gateway's paired backend, a span of the same
+trace; the trace and span ids on the request's log lines, the request's id on the task's; no
+OpenTelemetry imported without the endpoint; and, the receiver stopped, requests that answer as
+fast and a bounded number of the exporter's lines. (The refusal of a malformed endpoint is in
+tests/test_environment_inputs.py.)"""
 
 from __future__ import annotations
 
@@ -24,6 +25,9 @@ DATABASE = variants.DEFAULT_DATABASE
 SLUG = "example_shop"
 ENDPOINT = "OTEL_EXPORTER_OTLP_ENDPOINT"
 GIVEN_ID = "req-traced.7"
+# The span of a calling service, which the request's continues (W3C Trace Context).
+CALLER_TRACE, CALLER_SPAN = "0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331"
+TRACEPARENT = f"00-{CALLER_TRACE}-{CALLER_SPAN}-01"
 SERVICE = "shop-web"
 # The test view that queries and enqueues a task, by its route, and the task it enqueues.
 ROUTE_SPAN = "GET tally/"
@@ -89,7 +93,9 @@ def imports_opentelemetry(web: App, server: str):
 def request_and_task_are_one_trace(web: App, runs_tasks: App, receiver: Receiver, server: str, worker: str):
     carried = bool(variants.WORKERS[worker].carrier_template)
     answer = requests.get(
-        web.url("/tally/?first=0&count=1"), headers={**HEADERS, "X-Request-ID": GIVEN_ID}, timeout=60
+        web.url("/tally/?first=0&count=1"),
+        headers={**HEADERS, "X-Request-ID": GIVEN_ID, "traceparent": TRACEPARENT},
+        timeout=60,
     )
     assert answer.status_code == 200, answer.text[:2000]
 
@@ -100,6 +106,7 @@ def request_and_task_are_one_trace(web: App, runs_tasks: App, receiver: Receiver
     spans = receiver.wait_for(complete, timeout=60)
     (request,) = [span for span in spans if span.name == ROUTE_SPAN]
     assert (request.kind, request.service) == ("SPAN_KIND_SERVER", SERVICE)
+    assert (request.trace_id, request.parent_id) == (CALLER_TRACE, CALLER_SPAN)
     assert (request.environment, request.release) == ("staging", "release-2")
     fields = ("http.request.method", "http.route", "http.response.status_code")
     assert [request.attributes[name] for name in fields] == ["GET", "tally/", 200]

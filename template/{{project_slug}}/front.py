@@ -23,6 +23,8 @@ from . import logs
 LIVENESS = "/healthz"
 # Not traced: the probes, which a platform sends every few seconds (health.py answers /readyz).
 UNTRACED = (LIVENESS, "/readyz")
+# A calling service's span, which the request's continues (traces.py): W3C Trace Context's headers.
+TRACE_CONTEXT_HEADERS = (b"traceparent", b"tracestate")
 ALIVE = b"ok"
 ALIVE_HEADERS = [("Content-Type", "text/plain"), ("Content-Length", str(len(ALIVE)))]
 # ManifestStaticFilesStorage's names: a 12-digit content hash before the extension.
@@ -189,7 +191,10 @@ def wsgi(application):
         environ["HTTP_X_REQUEST_ID"] = request_id
         token = logs.request_id.set(request_id)
         method, path = environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", "")
-        traced = traces.request_scope(method, path) if traces and path not in UNTRACED else None
+        traced = None
+        if traces and path not in UNTRACED:
+            context = environ.get("HTTP_TRACEPARENT"), environ.get("HTTP_TRACESTATE")
+            traced = traces.request_scope(method, path, *context)
         status = "500"
 
         def start_with_id(status_line, headers, exc_info=None):
@@ -228,7 +233,11 @@ def asgi(application):
         ]
         token = logs.request_id.set(request_id)
         method, path = scope["method"], scope["path"]
-        traced = traces.request_scope(method, path) if traces and path not in UNTRACED else None
+        traced = None
+        if traces and path not in UNTRACED:
+            received = dict(scope["headers"])
+            context = [received.get(name, b"").decode("latin-1") for name in TRACE_CONTEXT_HEADERS]
+            traced = traces.request_scope(method, path, *context)
         status = 500
 
         async def send_with_id(message):

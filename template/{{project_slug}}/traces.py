@@ -38,7 +38,8 @@ from . import environment as env
 from . import logs
 from .query_wrappers import wrap_queries
 
-# How a trace travels with a task: W3C Trace Context's traceparent, as between services.
+# How a trace travels with a task, and from a calling service to a request: W3C Trace Context's
+# traceparent (and tracestate) header.
 PROPAGATOR = TraceContextTextMapPropagator()
 
 _setting_up = threading.Lock()
@@ -90,12 +91,15 @@ class Scope:
         self.span.end()
 
 
-def request_scope(method, path):
+def request_scope(method, path, traceparent=None, tracestate=None):
     """The scope of a request's span: front.py opens it before the request is answered, and
-    closes it (answered()) after the request's access line, which carries its ids."""
+    closes it (answered()) after the request's access line, which carries its ids. A well-formed
+    traceparent header (a calling service's span) makes the span its child, in its trace; without
+    one, or with a malformed one, the span starts a trace."""
     method = method if method in HTTPMethod.__members__ else "_OTHER"
     attributes = {"http.request.method": method, "url.path": path}
-    return Scope(tracer().start_span(method, kind=SpanKind.SERVER, attributes=attributes))
+    caller = PROPAGATOR.extract({"traceparent": traceparent, "tracestate": tracestate})
+    return Scope(tracer().start_span(method, caller, kind=SpanKind.SERVER, attributes=attributes))
 
 
 def answered(scope, status):
@@ -117,7 +121,8 @@ class TracesMiddleware:
     def __call__(self, request):
         opened = None
         if not trace.get_current_span().is_recording():
-            opened = request_scope(request.method, request.path)
+            context = request.headers.get("traceparent"), request.headers.get("tracestate")
+            opened = request_scope(request.method, request.path, *context)
         response = self.get_response(request)
         if match := request.resolver_match:
             span = trace.get_current_span()
