@@ -800,7 +800,7 @@ def adoption_summary(
     gateway = variants.SERVERS[server]
     if gateway.interface == "asgi" and not (Path(dst) / slug / "asgi.py").exists():
         name = gateway.label.partition(" (")[0]
-        steps.append(f"{name} serves {slug}.asgi:application, and {slug}/asgi.py is missing: add it")
+        steps.append(f"{name} serves {slug}/asgi.py's application, and {slug}/asgi.py is missing: add it")
     steps.append(f"Check: docker build -t {slug} . && docker run ... python manage.py check --deploy")
     found = facts.project_requirements(dst)
     if not found.hashed:

@@ -178,9 +178,10 @@ class Server:
     # The Python server interface it serves: "wsgi" ({slug}/wsgi.py) or "asgi" ({slug}/asgi.py).
     interface: str
     # The command line that starts the gateway, as sh reads it after `exec` (it may expand the
-    # environment's variables); {slug} is the Django project package, {config_file} and
-    # {shutdown_timeout} the fields below. The image runs it after the environment check, under
-    # {slug}.drain (see exec_form): the row cannot leave either out.
+    # environment's variables); {slug} is the Django project package, {app} the module whose
+    # `application` it serves ({slug}.wsgi or {slug}.asgi; {slug}.gateway_app in an adopted
+    # project), {config_file} and {shutdown_timeout} the fields below. The image runs it after the
+    # environment check, under {slug}.drain (see exec_form): the row cannot leave either out.
     command: str
     # The gateway's own config file, if it has one (under deploy/ since 0.2.0), and the template
     # of its content, under template/ (template/{{ gateway.config_file }}.jinja renders it).
@@ -211,7 +212,13 @@ class Server:
     # Its own lines follow LOG_FORMAT=text too; False: they stay JSON objects whatever it says.
     text_logs: bool = True
 
-    def exec_form(self, slug: str) -> str:
+    def application_module(self, slug: str, adopted: bool = False) -> str:
+        """The module whose `application` the gateway serves: the project's wsgi.py or asgi.py,
+        which puts front.py before Django; in an adopted project, whose wsgi.py and asgi.py are
+        its own, gateway_app.py, which puts front.py before them."""
+        return f"{slug}.gateway_app" if adopted else f"{slug}.{self.interface}"
+
+    def exec_form(self, slug: str, adopted: bool = False) -> str:
         """The Dockerfile CMD line's JSON array for a project package named `slug`: the project's
         {slug}.environment first, which checks the variables the gateway reads itself (PORT,
         WEB_CONCURRENCY) and imports the settings, which read the others, so that a bad value
@@ -219,7 +226,12 @@ class Server:
         WEB_CONCURRENCY=abc with a traceback; uvicorn restarts a worker that fails to import the
         app, forever); then the gateway's command, in place of the shell. All of it runs under the
         project's drain.py, which fails /readyz for a while on SIGTERM before passing it on."""
-        values = {"slug": slug, "config_file": self.config_file, "shutdown_timeout": self.shutdown_timeout}
+        values = {
+            "slug": slug,
+            "app": self.application_module(slug, adopted),
+            "config_file": self.config_file,
+            "shutdown_timeout": self.shutdown_timeout,
+        }
         gateway = self.command.format(**values)
         return json.dumps(
             ["python", "-m", f"{slug}.drain", "sh", "-c", f"python -m {slug}.environment && exec {gateway}"]
@@ -433,7 +445,7 @@ SERVERS: dict[str, Server] = {
         interface="wsgi",
         # The config file turns gunicornc's control socket off (gunicorn before 25.1 refuses the
         # command line's --no-control-socket, and ignores the config file's setting).
-        command="gunicorn --config={config_file} {slug}.wsgi",
+        command="gunicorn --config={config_file} {app}",
         config_file="deploy/gunicorn.conf.py",
         config_template="_includes/gunicorn.conf.py.jinja",
         # gunicorn 20 imports pkg_resources, which the image's virtualenv (Python 3.12+) lacks.
@@ -456,7 +468,7 @@ SERVERS: dict[str, Server] = {
         # Its own lines in the project's format (the master's too, which never imports Django); no
         # access log of its own: front.py writes one line a request under every gateway.
         command=(
-            'uvicorn {slug}.asgi:application --host="$LISTEN_ADDRESS" --port="$PORT"'
+            'uvicorn {app}:application --host="$LISTEN_ADDRESS" --port="$PORT"'
             " --no-proxy-headers --no-server-header --lifespan=off"
             " --timeout-graceful-shutdown={shutdown_timeout}"
             " --log-config={slug}/logging.json --no-access-log"

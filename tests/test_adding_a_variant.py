@@ -23,7 +23,7 @@ SERVERS["hypercorn"] = Server(
     label="Hypercorn (ASGI)",
     interface="asgi",
     requirements=("hypercorn==0.18.0",),
-    command='hypercorn {slug}.asgi:application --bind="$LISTEN_ADDRESS:$PORT" --workers="$WEB_CONCURRENCY"',
+    command='hypercorn {app}:application --bind="$LISTEN_ADDRESS:$PORT" --workers="$WEB_CONCURRENCY"',
     conn_max_age=0,
     imports=("hypercorn", "h11", "h2", "hpack", "hyperframe", "priority", "wsproto"),
     markers=("hypercorn",),

@@ -31,9 +31,13 @@ from harness.git import commit_all, git
 from harness.hooks import run_pre_commit
 from harness.ignored import IGNORED_SECRETS, LOCAL_DATA, in_app_command, plant_ignored_files
 from harness.images import App, ProxiedClient, run_once, running
+from harness.logs import json_lines
+from harness.metrics import scrape, total, wait_for_total
 from harness.releases import takes_the_first_tag_changing_only_its_answers
 from harness.render import copier_cli, copier_update
+from harness.services import free_port
 from harness.terminal import Questionnaire
+from harness.traces import Receiver
 from harness.workers import start_worker, wait_for_health
 
 SUPERUSER = {
@@ -244,6 +248,45 @@ def test_adopted_image_serves_the_apps_page_probes_admin_and_hashed_static(serve
     static = client.get(hashed.group(1))
     assert static.status_code == 200
     assert "immutable" in static.headers["Cache-Control"]
+
+
+REQUESTS_COUNTED = "http_server_request_duration_seconds_count"
+
+
+def test_adopted_image_logs_json_lines_with_request_ids_and_sends_metrics_and_traces(
+    served, adopted, docker_client
+):
+    """The signals come through the template's settings module, the project's own untouched: its
+    page's access line is JSON with the request's id and trace, its span reaches the collector, and
+    the metrics count it."""
+    _app, image, env, volumes = served
+    server = variants.SERVERS[answers_of(adopted)["server"]]
+    receiver = Receiver().start()
+    metrics_port = free_port()
+    signals = {
+        **env,
+        "METRICS_PORT": str(metrics_port),
+        "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint,
+        "OTEL_BSP_SCHEDULE_DELAY": "200",
+    }
+    request_id = "adopted-page.1"
+    try:
+        with running(App(docker_client, image, signals, volumes)) as app:
+            counted_before = total(scrape(metrics_port), REQUESTS_COUNTED)
+            answer = ProxiedClient(app).get("/", headers={"X-Request-ID": request_id})
+            assert answer.status_code == 200, app.logs()[-3000:]
+            assert answer.headers["X-Request-ID"] == request_id
+            spans = receiver.wait_for(lambda spans: any(span.kind == "SPAN_KIND_SERVER" for span in spans))
+            counted = wait_for_total(metrics_port, counted_before + 1, REQUESTS_COUNTED) - counted_before
+            app.container.stop(timeout=30)
+            lines = json_lines(app.logs(), server.unstructured_start_lines)
+    finally:
+        receiver.stop()
+    given = [line for line in lines if line.get("request_id") == request_id]
+    (access,) = [line for line in given if line["logger"] == "access"]
+    (page_span,) = [span for span in spans if span.kind == "SPAN_KIND_SERVER"]
+    assert (access["path"], access["status"], access["trace_id"]) == ("/", 200, page_span.trace_id)
+    assert counted == 1
 
 
 def test_adopted_image_serves_with_the_gateway_release_the_project_pins(served, adopted):
