@@ -11,6 +11,7 @@ import subprocess
 import sys
 
 import pytest
+import requests
 import yaml
 
 from extensions import variants
@@ -289,6 +290,25 @@ def test_adopted_image_logs_json_lines_with_request_ids_and_sends_metrics_and_tr
     assert counted == 1
 
 
+@pytest.mark.parametrize("example", ["split_settings"], indirect=True)
+def test_adopted_image_believes_forwarded_headers_only_from_its_proxies(served, adopted, docker_client):
+    _app, image, env, volumes = served
+    start_lines = variants.SERVERS[answers_of(adopted)["server"]].unstructured_start_lines
+    with running(App(docker_client, image, {**env, "FORWARDED_ALLOW_IPS": "192.0.2.1"}, volumes)) as app:
+        forged = {"Host": "localhost", "X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"}
+        answer = requests.get(app.url("/"), headers=forged, allow_redirects=False, timeout=10)
+        app.container.stop(timeout=30)
+        (access,) = [
+            line
+            for line in json_lines(app.logs(), start_lines)
+            if line["logger"] == "access" and line["path"] == "/"
+        ]
+    # Not from a proxy of FORWARDED_ALLOW_IPS: plain HTTP, so redirected, and the caller's address.
+    assert answer.status_code == 301
+    assert answer.headers["Location"].startswith("https://")
+    assert access["client"] == "127.0.0.1"
+
+
 def test_adopted_image_serves_with_the_gateway_release_the_project_pins(served, adopted):
     app, _image, _env, _volumes = served
     gateway = variants.SERVERS[answers_of(adopted)["server"]].requirements[0]
@@ -392,9 +412,11 @@ def test_update_switches_the_gateway_of_an_adopted_project_and_its_image_serves_
     commit_all(project, f"Switch to {example.switch_to}")
     with running(App(docker_client, build(project), env, volumes)) as app:
         assert example.switch_to in app.exec("cat", "/proc/1/cmdline").replace("\0", " ")
-        page = ProxiedClient(app).get("/")
+        page = ProxiedClient(app).get("/", headers={"X-Request-ID": "switched.1"})
         assert page.status_code == 200, app.logs()[-3000:]
         assert example.page_text in page.text
+        # The new gateway serves the project's application behind front.py too (gateway_app.py).
+        assert page.headers["X-Request-ID"] == "switched.1"
 
 
 # --- later template releases reach an adopted project -----------------------------------------------
