@@ -37,6 +37,8 @@ REPEAT_SECONDS = 60
 WELL_FORMED_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 
 access_logger = logging.getLogger("access")
+# The names kept() gives the template's filters, formatter and handler in a project's own LOGGING.
+ADDED = "twelve_factor_"
 
 
 def config(level="INFO", format=None):
@@ -46,6 +48,31 @@ def config(level="INFO", format=None):
     if format:
         config["formatters"]["line"]["format"] = format
     return config
+
+
+def kept(yours, template):
+    """A LOGGING of the project's own (an adopted project's), as it is, with `template`'s handler
+    (config()'s) added under names of its own: the access line goes to it, and so does whatever
+    reaches the root logger when yours gives that no handler. Without it, the access lines would
+    reach no handler, and the lines of loggers yours does not name would fall to Python's last
+    resort (WARNING and above, bare text)."""
+    handler = {**template["handlers"]["stdout"]}
+    handler["filters"] = [ADDED + name for name in handler["filters"]]
+    handler["formatter"] = ADDED + handler["formatter"]
+    merged = {**yours}
+    for part, added in (
+        ("filters", {ADDED + name: value for name, value in template["filters"].items()}),
+        ("formatters", {ADDED + name: value for name, value in template["formatters"].items()}),
+        ("handlers", {ADDED + "stdout": handler}),
+    ):
+        merged[part] = {**yours.get(part, {}), **added}
+    level = template["root"]["level"]
+    access = {"handlers": [ADDED + "stdout"], "level": level, "propagate": False}
+    merged["loggers"] = {access_logger.name: access, **yours.get("loggers", {})}
+    root = yours.get("root", {})
+    if not root.get("handlers"):
+        merged["root"] = {"level": level, **root, "handlers": [ADDED + "stdout"]}
+    return merged
 
 
 def formatter(format=None):
