@@ -340,15 +340,21 @@ def requirements_include_files(dst: str) -> list[str]:
 
 
 def adoption_requirements(
-    template_requirements: list[str], user_names: list[str], constrained: list[str] = ()
+    template_requirements: list[str],
+    user_names: list[str],
+    constrained: list[str] = (),
+    gateway: variants.Server | None = None,
 ) -> list[str]:
     """The template's requirement lines an adopted project still lacks: its own pins win, and a
     package it pins is never pinned again (nor downgraded); one its constraints pin is required
-    without a version."""
+    without a version. Nor is the `gateway`'s package when the project names it by another name."""
+    user = set(user_names)
+    if gateway and user & set(gateway.other_distributions):
+        user |= {requirement_name(line) for line in gateway.requirements}
     lines = []
     for line in template_requirements:
         name = requirement_name(line)
-        if name in set(user_names):
+        if name in user:
             continue
         lines.append(re.split(r"[=<>!~;]", line, maxsplit=1)[0] if name in set(constrained) else line)
     return lines

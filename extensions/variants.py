@@ -211,6 +211,10 @@ class Server:
     unstructured_start_lines: tuple[str, ...] = ()
     # Its own lines follow LOG_FORMAT=text too; False: they stay JSON objects whatever it says.
     text_logs: bool = True
+    # Other names its package is published under: an adopted project whose requirements name one
+    # keeps it and is not given the row's requirements too (uWSGI's `uwsgi`, built from source,
+    # beside the row's `pyuwsgi` wheel: both installed, one's `uwsgi` command replaces the other's).
+    other_distributions: tuple[str, ...] = ()
 
     def application_module(self, slug: str, adopted: bool = False) -> str:
         """The module whose `application` the gateway serves: the project's wsgi.py or asgi.py,
@@ -484,6 +488,7 @@ SERVERS: dict[str, Server] = {
         name="uwsgi",
         label="uWSGI (WSGI)",
         requirements=("pyuwsgi==2.0.30.post1",),
+        other_distributions=("uwsgi",),
         interface="wsgi",
         command="uwsgi --ini={config_file}",
         config_file="deploy/uwsgi.ini",

@@ -159,3 +159,12 @@ def test_no_template_picks_a_variant_by_its_name_or_answer():
         if comparison.search(line)
     ]
     assert found == []
+
+
+def test_a_gateway_the_project_installs_by_another_name_is_not_added_again():
+    # uWSGI's row: the project requires `uwsgi`, the row `pyuwsgi`.
+    gateway = next(row for row in variants.SERVERS.values() if row.other_distributions)
+    lines = [*gateway.requirements, "whitenoise==6.9.0"]
+    for other in gateway.other_distributions:
+        assert adopt.adoption_requirements(lines, [other], (), gateway) == ["whitenoise==6.9.0"]
+    assert adopt.adoption_requirements(lines, ["requests"], (), gateway) == lines
