@@ -394,6 +394,9 @@ class MariaDBServer(_DatabaseServer):
         if not self.available():
             raise RuntimeError("mariadbd, mariadb-install-db or mariadb client not found")
         self.datadir = self.workdir / "mariadb-data"
+        # Its temporary tables' files, its own: in the shared /tmp, an install of the system tables
+        # once failed to find one of its own there again ("Could not remove temporary table").
+        self.tmpdir = self.workdir / "mariadb-tmp"
         self.socket_path = self.workdir / "mysqld.sock"
         if len(str(self.socket_path)) > MAX_SOCKET_DIR:
             self.socket_path = self._short_tempdir("mariadb-") / "mysqld.sock"
@@ -407,6 +410,7 @@ class MariaDBServer(_DatabaseServer):
         return ["--user=root"] if _is_root() else []
 
     def _prepare(self) -> None:
+        self.tmpdir.mkdir(exist_ok=True)
         if (self.datadir / "mysql").is_dir():
             return
         # "normal" creates root@localhost, root@127.0.0.1 and root@::1 with no
@@ -417,6 +421,7 @@ class MariaDBServer(_DatabaseServer):
                 _mariadb_binary("mariadb-install-db"),
                 "--no-defaults",
                 f"--datadir={self.datadir}",
+                f"--tmpdir={self.tmpdir}",
                 "--auth-root-authentication-method=normal",
                 "--skip-test-db",
                 "--skip-name-resolve",
@@ -430,6 +435,7 @@ class MariaDBServer(_DatabaseServer):
             "--no-defaults",
             *self._user_args(),
             f"--datadir={self.datadir}",
+            f"--tmpdir={self.tmpdir}",
             f"--bind-address={HOST}",
             f"--port={self.port}",
             f"--socket={self.socket_path}",
