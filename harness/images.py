@@ -380,6 +380,15 @@ class App:
     def logs(self) -> str:
         return self.container.logs().decode(errors="replace")
 
+    def logs_once(self, holds, timeout=10.0) -> str:
+        """The output once `holds(output)`: the project writes its lines in batches, a moment
+        after they are logged (logs.py's BATCH_SECONDS)."""
+        deadline = time.monotonic() + timeout
+        while not holds(output := self.logs()):
+            assert time.monotonic() < deadline, f"not in the output within {timeout}s:\n{output[-3000:]}"
+            time.sleep(0.05)
+        return output
+
     def status(self) -> str:
         self.container.reload()
         return self.container.status

@@ -127,11 +127,19 @@ def request_and_task_are_one_trace(web: App, runs_tasks: App, receiver: Receiver
 
     # The request's access line carries its span's ids; the task's line, where it ran, the
     # request's id and trace.
-    lines = json_lines(web.logs(), variants.SERVERS[server].unstructured_start_lines)
-    (access,) = [line for line in lines if line.get("request_id") == GIVEN_ID and line["logger"] == "access"]
+    start_lines = variants.SERVERS[server].unstructured_start_lines
+
+    def access_lines(output):
+        lines = json_lines(output, start_lines)
+        return [line for line in lines if line.get("request_id") == GIVEN_ID and line["logger"] == "access"]
+
+    (access,) = access_lines(web.logs_once(access_lines))
     assert (access["trace_id"], access["span_id"]) == (request.trace_id, request.span_id)
-    task_lines = json_lines(runs_tasks.logs(), variants.SERVERS[server].unstructured_start_lines)
-    (ran,) = [line for line in task_lines if line["message"] == "tally 0 ran"]
+
+    def task_ran(output):
+        return [line for line in json_lines(output, start_lines) if line["message"] == "tally 0 ran"]
+
+    (ran,) = task_ran(runs_tasks.logs_once(task_ran))
     assert (ran.get("request_id"), ran.get("trace_id")) == (GIVEN_ID, request.trace_id), ran
 
 

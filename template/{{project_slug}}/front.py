@@ -169,6 +169,7 @@ def asgi_headers(headers):
 
 
 def wsgi(application):
+    logs.batch_lines()
     static = static_files(application)
     proxies = Proxies(settings.FORWARDED_ALLOW_IPS)
     traces = tracing()
@@ -215,6 +216,7 @@ def wsgi(application):
 
 
 def asgi(application):
+    logs.batch_lines()
     static = static_files()
     proxies = Proxies(settings.FORWARDED_ALLOW_IPS)
     alive_headers = asgi_headers(ALIVE_HEADERS)
