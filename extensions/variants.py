@@ -215,6 +215,9 @@ class Server:
     # keeps it and is not given the row's requirements too (uWSGI's `uwsgi`, built from source,
     # beside the row's `pyuwsgi` wheel: both installed, one's `uwsgi` command replaces the other's).
     other_distributions: tuple[str, ...] = ()
+    # Its worker processes end by exiting, which writes their last batch of log lines: they write
+    # their lines in batches (logs.batch_lines()). False: each line at once.
+    batched_logs: bool = True
 
     def application_module(self, slug: str, adopted: bool = False) -> str:
         """The module whose `application` the gateway serves: the project's wsgi.py or asgi.py,
@@ -483,6 +486,9 @@ SERVERS: dict[str, Server] = {
         pool=True,
         imports=("uvicorn", "uvloop", "httptools", "h11", "click"),
         markers=("uvicorn", "uvloop", "httptools"),
+        # Its workers end by raising the SIGTERM that stopped them again, which skips the exit's
+        # writing of the last batch.
+        batched_logs=False,
     ),
     "uwsgi": Server(
         name="uwsgi",

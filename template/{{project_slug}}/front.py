@@ -168,8 +168,11 @@ def asgi_headers(headers):
     return [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers]
 
 
-def wsgi(application):
-    logs.batch_lines()
+def wsgi(application, batched_logs=False):
+    """The gateway's application: `application` behind the answers above. With `batched_logs`,
+    when the gateway's worker processes end by exiting, they write their log lines in batches."""
+    if batched_logs:
+        logs.batch_lines()
     static = static_files(application)
     proxies = Proxies(settings.FORWARDED_ALLOW_IPS)
     traces = tracing()
@@ -215,8 +218,9 @@ def wsgi(application):
     return front
 
 
-def asgi(application):
-    logs.batch_lines()
+def asgi(application, batched_logs=False):
+    if batched_logs:
+        logs.batch_lines()
     static = static_files()
     proxies = Proxies(settings.FORWARDED_ALLOW_IPS)
     alive_headers = asgi_headers(ALIVE_HEADERS)

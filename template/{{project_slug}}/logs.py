@@ -150,9 +150,10 @@ class JSONFormatter(logging.Formatter):
 
 
 def batch_lines():
-    """Has this process, and the processes it forks, write their lines in batches: the gateway's
-    (front.py), whose processes all end by exiting, which writes the last batch. Not the others:
-    RQ's work horse, which runs a task in a fork, ends it with os._exit(), which would lose it."""
+    """Has this process, and the processes it forks, write their lines in batches: a gateway's
+    whose processes all end by exiting, which writes the last batch (front.py). Not the others:
+    RQ's work horse, which runs a task in a fork, ends with os._exit(), and uvicorn's worker by
+    raising SIGTERM again; either would lose it."""
     global batching
     batching = True
 
@@ -160,22 +161,22 @@ def batch_lines():
 class BatchingStreamHandler(logging.StreamHandler):
     """Writes its lines in batches once batch_lines() is called, not one write each: a batch
     leaves BATCH_SECONDS after its first line, from a thread of the handler's, and at once with a
-    line at ERROR or above. What
-    collects a container's output (the runtime's log driver, and uWSGI's master) spends on each
-    write about what it spends on its lines: with one write a request, the benchmark's page served
-    a fifth fewer requests a second under uWSGI, a tenth fewer under gunicorn. A process that
-    exits writes its last batch (logging.shutdown() flushes); one killed outright (SIGKILL, the
-    kernel's out-of-memory killer) loses at most its last BATCH_SECONDS of lines below ERROR."""
+    line at ERROR or above. What collects a container's output (the runtime's log driver, and
+    uWSGI's master) spends on each write about what it spends on its lines: with one write a
+    request, the benchmark's page served a fifth fewer requests a second under uWSGI, a tenth
+    fewer under gunicorn. A process that exits writes its last batch (logging.shutdown()
+    flushes); one killed outright (SIGKILL, the kernel's out-of-memory killer) loses at most its
+    last BATCH_SECONDS of lines below ERROR."""
 
     def __init__(self, stream=None):
         super().__init__(stream)
         self.started_batches()
-        _batching.add(self)
+        _handlers.add(self)
 
     def started_batches(self, pid=None):
         # Locks taken in this order only: the handler's (logging holds it around emit() and
-        # flush()), then `writing`, then `batching`.
-        self.writing, self.batching = threading.Lock(), threading.Lock()
+        # flush()), then `writing`, then `adding`.
+        self.writing, self.adding = threading.Lock(), threading.Lock()
         self.batch, self.first_line, self.batch_pid = [], threading.Event(), pid
         if pid:
             threading.Thread(target=self.write_batches, name="log-batches", daemon=True).start()
@@ -186,7 +187,7 @@ class BatchingStreamHandler(logging.StreamHandler):
         except Exception:
             self.handleError(record)
             return
-        with self.batching:
+        with self.adding:
             if self.batch_pid != os.getpid():
                 # This process's first line: a forked child's copies are its parent's.
                 self.started_batches(os.getpid())
@@ -206,7 +207,7 @@ class BatchingStreamHandler(logging.StreamHandler):
 
     def flush(self):
         with self.writing:
-            with self.batching:
+            with self.adding:
                 batch, self.batch = self.batch, []
             if not batch:
                 return
@@ -220,21 +221,21 @@ class BatchingStreamHandler(logging.StreamHandler):
 
 # A fork waits for a batch being written: one forked in the middle of a write would find the
 # stream locked in the child.
-_batching = weakref.WeakSet()
+_handlers = weakref.WeakSet()
 
 
 def _hold_writes():
-    for handler in _batching:
+    for handler in _handlers:
         handler.writing.acquire()
 
 
 def _release_writes():
-    for handler in _batching:
+    for handler in _handlers:
         handler.writing.release()
 
 
 def _start_afresh():
-    for handler in _batching:
+    for handler in _handlers:
         handler.started_batches()
 
 
