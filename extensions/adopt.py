@@ -372,15 +372,21 @@ def builder_copies(files: list[str]) -> list[str]:
     return [" ".join([*names, f"./{folder}/" if folder else "./"]) for folder, names in folders.items()]
 
 
-def source_driver_packages(user_names: list[str]) -> dict[str, list[str]]:
-    """What the project's own database drivers that may compile from source need: the drivers it
-    pins, and the Debian packages of the builder stage and of the image (every row's, by its
-    source_drivers)."""
+def source_driver_packages(user_names: list[str], gateway: variants.Server | None = None) -> dict:
+    """What the project's own packages that may compile from source need: the database drivers it
+    pins (every row's source_drivers) and the `gateway`'s other distributions it requires, and the
+    Debian packages of the builder stage and of the image."""
     rows = [row for row in variants.DATABASES.values() if set(row.source_drivers) & set(user_names)]
+    drivers = [name for row in rows for name in row.source_drivers if name in user_names]
+    build = [package for row in rows for package in row.source_build_packages]
+    if gateway:
+        gateway_sources = [name for name in gateway.other_distributions if name in user_names]
+        drivers += gateway_sources
+        build += gateway.source_build_packages if gateway_sources else ()
     return {
-        "drivers": [name for row in rows for name in row.source_drivers if name in user_names],
+        "drivers": drivers,
         "wheel_drivers": [row.wheel_driver for row in rows if row.wheel_driver],
-        "build": list(dict.fromkeys(package for row in rows for package in row.source_build_packages)),
+        "build": list(dict.fromkeys(build)),
         "runtime": list(dict.fromkeys(package for row in rows for package in row.source_runtime_packages)),
     }
 
@@ -567,12 +573,13 @@ def _requirements_checks(dst: str, server: str) -> list[str]:
         )
     if constrained := sorted(found.constrained - found.names):
         lines.append(f"Required without a version, as your constraints pin it: {', '.join(constrained)}")
-    drivers = source_driver_packages(sorted(found.names))
+    drivers = source_driver_packages(sorted(found.names), variants.SERVERS[server])
     if drivers["drivers"]:
         wheels = " or ".join(drivers["wheel_drivers"])
         lines.append(
             f"{', '.join(drivers['drivers'])} may compile from source: the builder installs"
-            f" {' '.join(drivers['build'])} and the image {' '.join(drivers['runtime'])}"
+            f" {' '.join(drivers['build'])}"
+            + (f" and the image {' '.join(drivers['runtime'])}" if drivers["runtime"] else "")
             + (f"; {wheels}, the template's driver, needs neither" if wheels else "")
         )
     return [*lines, *_gateway_pin_checks(found, server)]

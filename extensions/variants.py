@@ -215,6 +215,10 @@ class Server:
     # keeps it and is not given the row's requirements too (uWSGI's `uwsgi`, built from source,
     # beside the row's `pyuwsgi` wheel: both installed, one's `uwsgi` command replaces the other's).
     other_distributions: tuple[str, ...] = ()
+    # Debian packages the builder stage needs to compile one of those from source (as an adopted
+    # project's own `uwsgi` is): without PCRE's headers, uWSGI builds without regular expressions,
+    # then refuses the log-route lines of deploy/uwsgi.ini and exits.
+    source_build_packages: tuple[str, ...] = ()
     # Its worker processes end by exiting, which writes their last batch of log lines: they write
     # their lines in batches (logs.batch_lines()). False: each line at once.
     batched_logs: bool = True
@@ -495,6 +499,8 @@ SERVERS: dict[str, Server] = {
         label="uWSGI (WSGI)",
         requirements=("pyuwsgi==2.0.30.post1",),
         other_distributions=("uwsgi",),
+        # It links libpcre2-8, which the base image has.
+        source_build_packages=("libpcre2-dev",),
         interface="wsgi",
         command="uwsgi --ini={config_file}",
         config_file="deploy/uwsgi.ini",

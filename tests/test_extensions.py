@@ -168,3 +168,13 @@ def test_a_gateway_the_project_installs_by_another_name_is_not_added_again():
     for other in gateway.other_distributions:
         assert adopt.adoption_requirements(lines, [other], (), gateway) == ["whitenoise==6.9.0"]
     assert adopt.adoption_requirements(lines, ["requests"], (), gateway) == lines
+
+
+def test_a_gateway_the_project_compiles_from_source_gets_its_build_packages():
+    gateway = next(row for row in variants.SERVERS.values() if row.other_distributions)
+    assert gateway.source_build_packages
+    (other, *_) = gateway.other_distributions
+    compiled = adopt.source_driver_packages([other, "requests"], gateway)
+    assert (compiled["drivers"], compiled["build"]) == ([other], list(gateway.source_build_packages))
+    assert adopt.source_driver_packages(["requests"], gateway)["build"] == []
+    assert adopt.source_driver_packages([other], None)["build"] == []
