@@ -235,6 +235,18 @@ def detected_database(dst: str, settings_module: str, default: str) -> str:
     return named or default
 
 
+def detected_server(dst: str, default: str) -> str:
+    """The server answer of the gateway whose package the project's requirements name, by any of
+    its names (`default` when they name none, or more than one: gunicorn with uvicorn's workers)."""
+    pinned = set(facts.project_requirements(dst).names)
+    named = [
+        name
+        for name, row in variants.SERVERS.items()
+        if {requirement_name(row.requirements[0]), *row.other_distributions} & pinned
+    ]
+    return named[0] if len(named) == 1 else default
+
+
 def sqlite_file(dst: str, settings_module: str) -> str:
     """The project's existing SQLite database file, relative to `dst` ("" when there is none)."""
     for path in settings_files(dst, settings_module):
@@ -840,6 +852,7 @@ class AdoptionHelpers(Extension):
             detected_package=detected_package,
             detected_settings_module=detected_settings_module,
             detected_database=detected_database,
+            detected_server=detected_server,
             user_requirement_names=user_requirement_names,
             user_constraint_names=user_constraint_names,
             requirements_files=requirements_files,

@@ -64,9 +64,9 @@ EXAMPLE_PROJECTS = {
             "The shelf is empty.", "css/shelf.css", "uvicorn", "bookshelf/settings/local.py",
             ignored_in_subfolders=BOOKS_IGNORED,
         ),
-        # Requires uwsgi, which compiles from source: switched to uWSGI, the image runs that one.
+        # Requires uwsgi, which compiles from source: adopted on uWSGI, the image runs that one.
         Example(
-            "custom_user", "crm", "crm.settings", "postgresql", "1 member", "accounts/team.css", "uwsgi",
+            "custom_user", "crm", "crm.settings", "postgresql", "1 member", "accounts/team.css", "uvicorn",
             "crm/local_settings.py", worker="redis",
         ),
         # split_settings as real projects are: requirements.txt includes requirements/production.txt,

@@ -311,10 +311,13 @@ def test_adopted_image_believes_forwarded_headers_only_from_its_proxies(served, 
 
 def test_adopted_image_serves_with_the_gateway_release_the_project_pins(served, adopted):
     app, _image, _env, _volumes = served
-    gateway = variants.SERVERS[answers_of(adopted)["server"]].requirements[0]
-    name = requirement_name(gateway)
-    # The project's own pin where it has one (nested_requirements: gunicorn 23), else the template's.
-    pinned = facts.project_requirements(str(adopted)).lines[name].rpartition(": ")[2]
+    row = variants.SERVERS[answers_of(adopted)["server"]]
+    lines = facts.project_requirements(str(adopted)).lines
+    # The project's own pin where it has one, by any name of the package (nested_requirements:
+    # gunicorn 23; custom_user: uwsgi, built from source), else the template's.
+    names = [requirement_name(row.requirements[0]), *row.other_distributions]
+    name = next((other for other in names[1:] if other in lines), names[0])
+    pinned = lines[name].rpartition(": ")[2]
     installed = app.exec("python", "-c", f"from importlib.metadata import version; print(version({name!r}))")
     assert f"{name}=={installed.strip()}" == pinned.lower()
 

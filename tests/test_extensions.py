@@ -178,3 +178,19 @@ def test_a_gateway_the_project_compiles_from_source_gets_its_build_packages():
     assert (compiled["drivers"], compiled["build"]) == ([other], list(gateway.source_build_packages))
     assert adopt.source_driver_packages(["requests"], gateway)["build"] == []
     assert adopt.source_driver_packages([other], None)["build"] == []
+
+
+@pytest.mark.parametrize(
+    ("requirements", "server"),
+    [
+        ("uwsgi==2.0.30\n", "uwsgi"),
+        ("pyuwsgi\nDjango\n", "uwsgi"),
+        ("uvicorn[standard]>=0.30\n", "uvicorn"),
+        # gunicorn with uvicorn's worker class: two gateways named, so the default.
+        ("gunicorn\nuvicorn\n", variants.DEFAULT_SERVER),
+        ("Django\n", variants.DEFAULT_SERVER),
+    ],
+)
+def test_an_adopted_projects_server_is_the_gateway_its_requirements_name(tmp_path, requirements, server):
+    (tmp_path / "requirements.txt").write_text(requirements)
+    assert adopt.detected_server(str(tmp_path), variants.DEFAULT_SERVER) == server
