@@ -169,8 +169,8 @@ def asgi_headers(headers):
 
 
 def wsgi(application, batched_logs=False):
-    """The gateway's application: `application` behind the answers above. With `batched_logs`,
-    when the gateway's worker processes end by exiting, they write their log lines in batches."""
+    """The gateway's application: `application` behind the answers above. `batched_logs` when
+    the gateway's processes end by exiting (its server row says): they write lines in batches."""
     if batched_logs:
         logs.batch_lines()
     static = static_files(application)
