@@ -235,15 +235,16 @@ def detected_database(dst: str, settings_module: str, default: str) -> str:
     return named or default
 
 
+def gateway_package_names(gateway: variants.Server) -> tuple[str, ...]:
+    """The names a gateway's package is required by: the row's own, then its other distributions."""
+    return (requirement_name(gateway.requirements[0]), *gateway.other_distributions)
+
+
 def detected_server(dst: str, default: str) -> str:
     """The server answer of the gateway whose package the project's requirements name, by any of
     its names (`default` when they name none, or more than one: gunicorn with uvicorn's workers)."""
     pinned = set(facts.project_requirements(dst).names)
-    named = [
-        name
-        for name, row in variants.SERVERS.items()
-        if {requirement_name(row.requirements[0]), *row.other_distributions} & pinned
-    ]
+    named = [name for name, row in variants.SERVERS.items() if set(gateway_package_names(row)) & pinned]
     return named[0] if len(named) == 1 else default
 
 

@@ -15,7 +15,13 @@ import requests
 import yaml
 
 from extensions import variants
-from extensions.adopt import DOCKER_FILES, REQUIREMENTS_FILE, SQLITE_DATA, facts, requirement_name
+from extensions.adopt import (
+    DOCKER_FILES,
+    REQUIREMENTS_FILE,
+    SQLITE_DATA,
+    facts,
+    gateway_package_names,
+)
 from extensions.adoption_task import DOCKERIGNORE_HOOK, PRE_COMMIT_CONFIG, dockerignore_hook_repo
 from harness.adoption import (
     EXAMPLE_PROJECTS,
@@ -67,6 +73,12 @@ def adopted(adoption):
     if not git(adoption.project, "log", "-1", "--format=%s").startswith("Adopt"):
         commit_all(adoption.project, "Adopt the twelve-factor template")
     return adoption.project
+
+
+@pytest.fixture(scope="module")
+def gateway(adopted) -> variants.Server:
+    """The server row the example was adopted with."""
+    return variants.SERVERS[answers_of(adopted)["server"]]
 
 
 def test_adoption_detects_the_project_and_records_it_for_updates(adoption, example):
@@ -255,13 +267,12 @@ REQUESTS_COUNTED = "http_server_request_duration_seconds_count"
 
 
 def test_adopted_image_logs_json_lines_with_request_ids_and_sends_metrics_and_traces(
-    served, adopted, docker_client
+    served, gateway, docker_client
 ):
     """The signals come through the template's settings module, the project's own untouched: its
     page's access line is JSON with the request's id and trace, its span reaches the collector, and
     the metrics count it."""
     _app, image, env, volumes = served
-    server = variants.SERVERS[answers_of(adopted)["server"]]
     receiver = Receiver().start()
     metrics_port = free_port()
     signals = {
@@ -280,7 +291,7 @@ def test_adopted_image_logs_json_lines_with_request_ids_and_sends_metrics_and_tr
             spans = receiver.wait_for(lambda spans: any(span.kind == "SPAN_KIND_SERVER" for span in spans))
             counted = wait_for_total(metrics_port, counted_before + 1, REQUESTS_COUNTED) - counted_before
             app.container.stop(timeout=30)
-            lines = json_lines(app.logs(), server.unstructured_start_lines)
+            lines = json_lines(app.logs(), gateway.unstructured_start_lines)
     finally:
         receiver.stop()
     given = [line for line in lines if line.get("request_id") == request_id]
@@ -291,16 +302,15 @@ def test_adopted_image_logs_json_lines_with_request_ids_and_sends_metrics_and_tr
 
 
 @pytest.mark.parametrize("example", ["split_settings"], indirect=True)
-def test_adopted_image_believes_forwarded_headers_only_from_its_proxies(served, adopted, docker_client):
+def test_adopted_image_believes_forwarded_headers_only_from_its_proxies(served, gateway, docker_client):
     _app, image, env, volumes = served
-    start_lines = variants.SERVERS[answers_of(adopted)["server"]].unstructured_start_lines
     with running(App(docker_client, image, {**env, "FORWARDED_ALLOW_IPS": "192.0.2.1"}, volumes)) as app:
         forged = {"Host": "localhost", "X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"}
         answer = requests.get(app.url("/"), headers=forged, allow_redirects=False, timeout=10)
         app.container.stop(timeout=30)
         (access,) = [
             line
-            for line in json_lines(app.logs(), start_lines)
+            for line in json_lines(app.logs(), gateway.unstructured_start_lines)
             if line["logger"] == "access" and line["path"] == "/"
         ]
     # Not from a proxy of FORWARDED_ALLOW_IPS: plain HTTP, so redirected, and the caller's address.
@@ -309,13 +319,12 @@ def test_adopted_image_believes_forwarded_headers_only_from_its_proxies(served, 
     assert access["client"] == "127.0.0.1"
 
 
-def test_adopted_image_serves_with_the_gateway_release_the_project_pins(served, adopted):
+def test_adopted_image_serves_with_the_gateway_release_the_project_pins(served, adopted, gateway):
     app, _image, _env, _volumes = served
-    row = variants.SERVERS[answers_of(adopted)["server"]]
     lines = facts.project_requirements(str(adopted)).lines
     # The project's own pin where it has one, by any name of the package (nested_requirements:
     # gunicorn 23; custom_user: uwsgi, built from source), else the template's.
-    names = [requirement_name(row.requirements[0]), *row.other_distributions]
+    names = gateway_package_names(gateway)
     name = next((other for other in names[1:] if other in lines), names[0])
     pinned = lines[name].rpartition(": ")[2]
     installed = app.exec("python", "-c", f"from importlib.metadata import version; print(version({name!r}))")

@@ -161,9 +161,12 @@ def test_no_template_picks_a_variant_by_its_name_or_answer():
     assert found == []
 
 
+# uWSGI's row: a project may require `uwsgi`, built from source, the row `pyuwsgi`.
+NAMED_TWO_WAYS = next(row for row in variants.SERVERS.values() if row.other_distributions)
+
+
 def test_a_gateway_the_project_installs_by_another_name_is_not_added_again():
-    # uWSGI's row: the project requires `uwsgi`, the row `pyuwsgi`.
-    gateway = next(row for row in variants.SERVERS.values() if row.other_distributions)
+    gateway = NAMED_TWO_WAYS
     lines = [*gateway.requirements, "whitenoise==6.9.0"]
     for other in gateway.other_distributions:
         assert adopt.adoption_requirements(lines, [other], (), gateway) == ["whitenoise==6.9.0"]
@@ -171,7 +174,7 @@ def test_a_gateway_the_project_installs_by_another_name_is_not_added_again():
 
 
 def test_a_gateway_the_project_compiles_from_source_gets_its_build_packages():
-    gateway = next(row for row in variants.SERVERS.values() if row.other_distributions)
+    gateway = NAMED_TWO_WAYS
     assert gateway.source_build_packages
     (other, *_) = gateway.other_distributions
     compiled = adopt.source_driver_packages([other, "requests"], gateway)
