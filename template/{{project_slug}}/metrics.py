@@ -10,6 +10,7 @@ nothing of a dead process's is to be removed). The task worker, one process, ser
 Beside them, target_info names the environment and the release.
 """
 
+import functools
 import time
 
 from prometheus_client import REGISTRY, CollectorRegistry, Histogram, Info, start_http_server
@@ -56,7 +57,7 @@ class MetricsMiddleware:
         started = time.perf_counter()
         response = self.get_response(request)
         match = request.resolver_match
-        REQUEST_DURATION.labels(
+        request_duration(
             request.method if request.method in METHODS else "_OTHER",
             match.route if match else UNMATCHED,
             response.status_code,
@@ -74,8 +75,19 @@ def query_timer(execute, sql, params, many, context):
     try:
         return execute(sql, params, many, context)
     finally:
-        vendor = context["connection"].vendor
-        QUERY_DURATION.labels(vendor).observe(time.perf_counter() - started)
+        query_duration(context["connection"].vendor).observe(time.perf_counter() - started)
+
+
+# Each set of labels' histogram, looked up once: labels() checks its values on every call. The sets
+# are few (METHODS, the URL patterns, the statuses, the database).
+@functools.cache
+def request_duration(method, route, status):
+    return REQUEST_DURATION.labels(method, route, status)
+
+
+@functools.cache
+def query_duration(vendor):
+    return QUERY_DURATION.labels(vendor)
 
 
 def task_ran(task, status, duration):

@@ -18,6 +18,7 @@ queue drops them once full), and the exporter's lines about it are one a minute 
 """
 
 import contextlib
+import functools
 import os
 import threading
 from http import HTTPMethod
@@ -65,9 +66,21 @@ def set_up():
     # Named after the project unless OTEL_SERVICE_NAME (or OTEL_RESOURCE_ATTRIBUTES) names it.
     if resource.attributes[SERVICE_NAME].startswith("unknown_service"):
         resource = resource.merge(Resource({SERVICE_NAME: __package__}))
-    provider = TracerProvider(resource=resource)
+    provider = TracerProvider(resource=ResourceHashedOnce(resource.attributes, resource.schema_url))
     provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     return provider.get_tracer(__package__)
+
+
+class ResourceHashedOnce(Resource):
+    """The process's resource, which never changes, hashed once: the OTLP encoder hashes the
+    resource of every span it exports, by a JSON dump of its attributes."""
+
+    @functools.cached_property
+    def hashed(self):
+        return super().__hash__()
+
+    def __hash__(self):
+        return self.hashed
 
 
 class Scope:
@@ -98,7 +111,9 @@ def request_scope(method, path, traceparent=None, tracestate=None):
     one, or with a malformed one, the span starts a trace."""
     method = method if method in HTTPMethod.__members__ else "_OTHER"
     attributes = {"http.request.method": method, "url.path": path}
-    caller = PROPAGATOR.extract({"traceparent": traceparent, "tracestate": tracestate})
+    caller = None
+    if traceparent:
+        caller = PROPAGATOR.extract({"traceparent": traceparent, "tracestate": tracestate})
     return Scope(tracer().start_span(method, caller, kind=SpanKind.SERVER, attributes=attributes))
 
 
