@@ -209,6 +209,9 @@ class Server:
     # Patterns of the lines it prints before its own logger is set up, which therefore are not
     # the JSON objects every other line is (README.md, "Logs", in the generated project).
     unstructured_start_lines: tuple[str, ...] = ()
+    # The line each of its worker processes logs as it stops, as a pattern: written after the
+    # worker's last batch of lines, it is lost with it ("": its workers log none of their own).
+    worker_stop_line: str = ""
     # Its own lines follow LOG_FORMAT=text too; False: they stay JSON objects whatever it says.
     text_logs: bool = True
     # Other names its package is published under: an adopted project whose requirements name one
@@ -219,9 +222,6 @@ class Server:
     # project's own `uwsgi` is): without PCRE's headers, uWSGI builds without regular expressions,
     # then refuses the log-route lines of deploy/uwsgi.ini and exits.
     source_build_packages: tuple[str, ...] = ()
-    # Its worker processes end by exiting, which writes their last batch of log lines: they write
-    # their lines in batches (logs.batch_lines()). False: each line at once.
-    batched_logs: bool = True
 
     def application_module(self, slug: str, adopted: bool = False) -> str:
         """The module whose `application` the gateway serves: the project's wsgi.py or asgi.py,
@@ -462,6 +462,7 @@ SERVERS: dict[str, Server] = {
         # gunicorn 20 imports pkg_resources, which the image's virtualenv (Python 3.12+) lacks.
         oldest_release="21.0",
         threads=True,
+        worker_stop_line=r"Worker exiting \(pid: \d+\)",
         imports=("gunicorn", "packaging"),
         markers=("gunicorn",),
     ),
@@ -477,10 +478,12 @@ SERVERS: dict[str, Server] = {
         # (Importing the whole app there too cost 0.5-0.8 s of every start, docs/benchmark.md; an
         # error in the code itself fails scripts/smoke-test-image, before any deploy.)
         # Its own lines in the project's format (the master's too, which never imports Django); no
-        # access log of its own: front.py writes one line a request under every gateway.
+        # access log of its own: front.py writes one line a request under every gateway. front.py
+        # answers the lifespan, at whose shutdown a worker writes its last batch of log lines: the
+        # worker ends by raising the SIGTERM that stopped it again, which skips Python's exit hooks.
         command=(
             'uvicorn {app}:application --host="$LISTEN_ADDRESS" --port="$PORT"'
-            " --no-proxy-headers --no-server-header --lifespan=off"
+            " --no-proxy-headers --no-server-header --lifespan=on"
             " --timeout-graceful-shutdown={shutdown_timeout}"
             " --log-config={slug}/logging.json --no-access-log"
         ),
@@ -488,11 +491,9 @@ SERVERS: dict[str, Server] = {
         # With psycopg's pool, 2.2x the requests/s of a new connection per request on the
         # database-backed page.
         pool=True,
+        worker_stop_line=r"Finished server process \[\d+\]",
         imports=("uvicorn", "uvloop", "httptools", "h11", "click"),
         markers=("uvicorn", "uvloop", "httptools"),
-        # Its workers end by raising the SIGTERM that stopped them again, which skips the exit's
-        # writing of the last batch.
-        batched_logs=False,
     ),
     "uwsgi": Server(
         name="uwsgi",

@@ -4,6 +4,7 @@ X-Request-ID that is not an id never echoed, and no secret on any line."""
 
 from __future__ import annotations
 
+import re
 import socket
 
 import pytest
@@ -19,6 +20,7 @@ COOKIE = "session-cookie-value-91c2"
 AUTHORIZATION = "Bearer authorization-token-5d0e"
 GIVEN_ID = "req-2f9c.A_1"
 HOSTILE_IDS = ("a" * 2048, "quoted\"id'", "spaced id")
+WORKERS = 2
 
 
 @pytest.fixture
@@ -30,6 +32,7 @@ def app(docker_client, render, build, server, tmp_path):
         DOMAIN="localhost",
         DATABASE_URL=f"postgres://app:{PASSWORD}@127.0.0.1:9/none",
         SECURE_SSL_REDIRECT="false",
+        WEB_CONCURRENCY=str(WORKERS),
     )
     app = App(docker_client, image, env)
     try:
@@ -91,7 +94,12 @@ def test_logs_are_json_lines_tied_to_their_request_and_free_of_secrets(app, serv
     assert app.wait_for_exit() == 0, app.logs()[-4000:]
     output = app.logs()
 
-    lines = json_lines(output, variants.SERVERS[server].unstructured_start_lines)
+    row = variants.SERVERS[server]
+    lines = json_lines(output, row.unstructured_start_lines)
+    if row.worker_stop_line:
+        # Each worker's last line, logged after its last batch of lines was written.
+        stopped = [line for line in lines if re.fullmatch(row.worker_stop_line, line["message"])]
+        assert len(stopped) == WORKERS, output[-4000:]
     given = [line for line in lines if line.get("request_id") == GIVEN_ID]
     (access,) = [line for line in given if line["logger"] == "access"]
     fields = {name: access[name] for name in ("method", "path", "status", "client")}

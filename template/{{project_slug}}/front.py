@@ -164,15 +164,28 @@ def tracing():
     return None
 
 
+async def lifespan(receive, send):
+    """ASGI's lifespan, which the gateway runs around serving (uvicorn's --lifespan=on): at its
+    shutdown, after the last request has been answered, the batch of log lines waiting is written
+    and each line from then on at once, since the process may end without Python's exit hooks."""
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            logs.lines_at_once()
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
 def asgi_headers(headers):
     return [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers]
 
 
-def wsgi(application, batched_logs=False):
-    """The gateway's application: `application` behind the answers above. `batched_logs` when
-    the gateway's processes end by exiting (its server row says): they write lines in batches."""
-    if batched_logs:
-        logs.batch_lines()
+def wsgi(application):
+    """The gateway's application: `application` behind the answers above. The gateway's
+    processes write their log lines in batches (logs.py), and the last one as they exit."""
+    logs.batch_lines()
     static = static_files(application)
     proxies = Proxies(settings.FORWARDED_ALLOW_IPS)
     traces = tracing()
@@ -218,15 +231,18 @@ def wsgi(application, batched_logs=False):
     return front
 
 
-def asgi(application, batched_logs=False):
-    if batched_logs:
-        logs.batch_lines()
+def asgi(application):
+    """The same for ASGI; the gateway's processes write their last batch of log lines at the
+    application's lifespan shutdown, which this answers itself (Django does not)."""
+    logs.batch_lines()
     static = static_files()
     proxies = Proxies(settings.FORWARDED_ALLOW_IPS)
     alive_headers = asgi_headers(ALIVE_HEADERS)
     traces = tracing()
 
     async def front(scope, receive, send):
+        if scope["type"] == "lifespan":
+            return await lifespan(receive, send)
         if scope["type"] != "http":
             return await application(scope, receive, send)
         started = time.perf_counter()

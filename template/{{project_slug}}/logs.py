@@ -157,12 +157,23 @@ class JSONFormatter(logging.Formatter):
 
 
 def batch_lines():
-    """Has this process, and the processes it forks, write their lines in batches: a gateway's
-    whose processes all end by exiting, which writes the last batch (front.py). Not the others:
-    RQ's work horse, which runs a task in a fork, ends with os._exit(), and uvicorn's worker by
-    raising SIGTERM again; either would lose it."""
+    """Has this process, and the processes it forks, write their lines in batches: the gateway's
+    (front.py), whose processes write their last batch as they exit, or, under an ASGI gateway,
+    at the application's lifespan shutdown (lines_at_once()). Not the others: RQ's work horse,
+    which runs a task in a fork, ends with os._exit(), which would lose it."""
     global batching
     batching = True
+
+
+def lines_at_once():
+    """Has this process write the batch waiting, then each line at once: for a process that ends
+    without Python's exit hooks, once it has answered its last request (uvicorn's worker, which
+    ends by raising the SIGTERM that stopped it again; front.py calls this at ASGI's lifespan
+    shutdown)."""
+    global batching
+    batching = False
+    for handler in _handlers:
+        handler.flush()
 
 
 class BatchingStreamHandler(logging.StreamHandler):
