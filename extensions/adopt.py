@@ -25,7 +25,8 @@ from pathlib import Path
 import jinja2
 import yaml
 from jinja2.ext import Extension
-from packaging.version import Version  # Copier's own dependency
+from packaging.requirements import InvalidRequirement, Requirement  # Copier's own dependency
+from packaging.version import Version
 from pathspec import GitIgnoreSpec  # Copier's own dependency
 
 load = runpy.run_path(str(Path(__file__).with_name("loading.py")))["load"]
@@ -264,12 +265,28 @@ def adopted_sqlite_file(dst: str, settings_module: str, database: str) -> str:
     return sqlite_file(dst, settings_module) if row and row.file_database else ""
 
 
+def known_django_releases() -> list[Version]:
+    """The Django releases the template knows, oldest first: each row's pin and adopts_from."""
+    known = {Version(row.requirement.partition("==")[2]) for row in variants.DJANGO_VERSIONS.values()}
+    known |= {Version(row.adopts_from) for row in variants.DJANGO_VERSIONS.values() if row.adopts_from != "0"}
+    return sorted(known)
+
+
 def pinned_django(dst: str) -> tuple[str, Version | None]:
     """Where the project's requirements pin Django ("requirements.txt line 1: django==5.1.15"),
-    and the version pinned; ("", None) without a pin."""
+    and the version it installs: the one pinned; for a range (Django>=6.0,<6.1), the newest
+    release the template knows that the range allows, as pip installs the newest. ("", None)
+    without a requirement; (where, None) for one with no version, or a range that allows none."""
     where = facts.project_requirements(dst).lines.get("django", "")
-    pinned = re.search(r"==\s*([0-9][0-9.]*)", where.partition(": ")[2])
-    return where, Version(pinned.group(1)) if pinned else None
+    try:
+        specifier = Requirement(where.partition(": ")[2]).specifier
+    except InvalidRequirement:
+        return where, None
+    exact = [item.version for item in specifier if item.operator == "==" and "*" not in item.version]
+    if exact:
+        return where, Version(exact[0])
+    allowed = [release for release in known_django_releases() if specifier and release in specifier]
+    return where, allowed[-1] if allowed else None
 
 
 def django_rows_for(version: Version) -> list[str]:

@@ -197,3 +197,26 @@ def test_a_gateway_the_project_compiles_from_source_gets_its_build_packages():
 def test_an_adopted_projects_server_is_the_gateway_its_requirements_name(tmp_path, requirements, server):
     (tmp_path / "requirements.txt").write_text(requirements)
     assert adopt.detected_server(str(tmp_path), variants.DEFAULT_SERVER) == server
+
+
+@pytest.mark.parametrize(
+    ("requirements", "django_version"),
+    [
+        ("Django==5.2.19\n", "5.2"),
+        ("django==6.0.4\n", "6.1"),
+        # A range: pip installs the newest release it allows.
+        ("Django>=6.0,<6.1\n", "6.1"),
+        ("Django>=5.2\n", "6.1"),
+        ("django<6\n", "5.2"),
+        ("Django~=5.2.0\n", "5.2"),
+        ("django==6.1.*\n", "6.1"),
+        # No version, or a range that allows no release the template knows: the default.
+        ("Django\n", variants.DEFAULT_DJANGO_VERSION),
+        ("Django>=4.2,<5\n", variants.DEFAULT_DJANGO_VERSION),
+    ],
+)
+def test_an_adopted_projects_django_version_is_the_row_of_the_release_its_requirement_installs(
+    tmp_path, requirements, django_version
+):
+    (tmp_path / "requirements.txt").write_text(requirements)
+    assert adopt.detected_django_version(str(tmp_path)) == django_version
