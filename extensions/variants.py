@@ -479,11 +479,12 @@ SERVERS: dict[str, Server] = {
         # error in the code itself fails scripts/smoke-test-image, before any deploy.)
         # Its own lines in the project's format (the master's too, which never imports Django); no
         # access log of its own: front.py writes one line a request under every gateway. front.py
-        # answers the lifespan, at whose shutdown a worker writes its last batch of log lines: the
+        # answers the lifespan uvicorn runs (its default, auto: an application that does not answer
+        # it still starts), at whose shutdown a worker writes its last batch of log lines: the
         # worker ends by raising the SIGTERM that stopped it again, which skips Python's exit hooks.
         command=(
             'uvicorn {app}:application --host="$LISTEN_ADDRESS" --port="$PORT"'
-            " --no-proxy-headers --no-server-header --lifespan=on"
+            " --no-proxy-headers --no-server-header"
             " --timeout-graceful-shutdown={shutdown_timeout}"
             " --log-config={slug}/logging.json --no-access-log"
         ),

@@ -165,7 +165,7 @@ def tracing():
 
 
 async def lifespan(receive, send):
-    """ASGI's lifespan, which the gateway runs around serving (uvicorn's --lifespan=on): at its
+    """ASGI's lifespan, which the gateway runs around serving (uvicorn by default): at its
     shutdown, after the last request has been answered, the batch of log lines waiting is written
     and each line from then on at once, since the process may end without Python's exit hooks."""
     while True:
