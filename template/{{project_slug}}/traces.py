@@ -27,7 +27,7 @@ from http import HTTPMethod
 # before gunicorn or uWSGI forks, rather than in each worker as its first request waits (0.2 s).
 import requests  # noqa: F401
 from opentelemetry import trace
-from opentelemetry.context import attach, detach
+from opentelemetry.context import Context, attach, detach
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import TracerProvider
@@ -111,7 +111,7 @@ def request_scope(method, path, traceparent=None, tracestate=None):
     one, or with a malformed one, the span starts a trace."""
     method = method if method in HTTPMethod.__members__ else "_OTHER"
     attributes = {"http.request.method": method, "url.path": path}
-    caller = None
+    caller = Context()
     if traceparent:
         caller = PROPAGATOR.extract({"traceparent": traceparent, "tracestate": tracestate})
     return Scope(tracer().start_span(method, caller, kind=SpanKind.SERVER, attributes=attributes))
