@@ -15,7 +15,9 @@ import ipaddress
 import logging
 import time
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.core.handlers.asgi import ASGIHandler
 from whitenoise import WhiteNoise
 
 from . import logs
@@ -178,6 +180,20 @@ async def lifespan(receive, send):
             return
 
 
+class OneThreadHandler(ASGIHandler):
+    """Django's ASGI handler with a request's middleware and view run in one thread. Django's own
+    runs sync middleware (Django's, and this project's) in a thread, returns to the event loop
+    for the view, then goes back to the thread for a sync view: with the two switches, the
+    benchmark's page served about a tenth fewer requests a second under uvicorn. An async
+    middleware or view still works: Django runs it on the event loop from that thread."""
+
+    def load_middleware(self, is_async=False):
+        super().load_middleware(is_async=False)
+
+    async def get_response_async(self, request):
+        return await sync_to_async(self.get_response, thread_sensitive=True)(request)
+
+
 def asgi_headers(headers):
     return [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers]
 
@@ -233,8 +249,11 @@ def wsgi(application):
 
 def asgi(application):
     """The same for ASGI; the gateway's processes write their last batch of log lines at the
-    application's lifespan shutdown, which this answers itself (Django does not)."""
+    application's lifespan shutdown, which this answers itself (Django does not). Django's own
+    application, as get_asgi_application() makes it, is served by OneThreadHandler instead."""
     logs.batch_lines()
+    if type(application) is ASGIHandler:
+        application = OneThreadHandler()
     static = static_files()
     proxies = Proxies(settings.FORWARDED_ALLOW_IPS)
     alive_headers = asgi_headers(ALIVE_HEADERS)
