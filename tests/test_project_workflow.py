@@ -245,6 +245,17 @@ def test_image_has_none_of_the_test_and_tooling_requirements(project, build, doc
     assert dev & installed == set()
 
 
+def test_image_translates_from_the_compiled_catalogs_without_their_sources(project, build, docker_client):
+    script = (
+        "import pathlib, django; from django.conf import settings; settings.configure(); django.setup();"
+        "from django.utils import translation; translation.activate('de'); print(translation.gettext('Yes'));"
+        "print(len(list(pathlib.Path(django.__file__).parent.rglob('*.po'))))"
+    )
+    status, output = run_once(docker_client, build(project), ["python", "-c", script], {})
+    assert status == 0, output
+    assert output.split() == ["Ja", "0"]
+
+
 @pytest.mark.variants(database=has_test_server)
 def test_smoke_test_script_refuses_without_a_database_url_in_one_line(project):
     result = subprocess.run(
