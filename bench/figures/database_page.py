@@ -9,7 +9,7 @@ from contextlib import ExitStack
 import requests
 
 from bench import markdown, session
-from bench.measure import LOAD_CONNECTIONS, PROXIED, check, load, wrk
+from bench.measure import PROXIED, check, load, wrk
 from bench.targets import NO_ERRORS, at_least
 from harness.images import App, running
 
@@ -22,6 +22,10 @@ PATH = "/page/"
 ROWS = 20  # bench/page/bench_page/views.py
 # Each app of a cell is loaded in slices of about this many seconds, in turns with the other.
 SLICE_SECONDS = 2
+# Enough that each worker always has several: gunicorn's and uvicorn's workers keep the keep-alive
+# connections they accept, and wrk's 10 fell as unevenly as 9 to 1 between two workers from one
+# turn to the next (ss -tnp), when a worker left with one or two sat idle while its query ran.
+PAGE_CONNECTIONS = 32
 
 
 def measure(bench: session.Session) -> dict:
@@ -57,7 +61,7 @@ def interleaved_data(plan: session.Plan, rows: dict) -> dict:
         "rounds": rounds,
         "slice_seconds": slice_seconds,
         "warmup_seconds": plan.warmup_seconds,
-        "connections": LOAD_CONNECTIONS,
+        "connections": PAGE_CONNECTIONS,
         "rows": rows,
     }
 
@@ -71,20 +75,20 @@ def turns(load_seconds: int) -> tuple[int, int]:
 def interleaved(bench: session.Session, name: str, apps: dict) -> dict:
     """The apps of a cell loaded in turns, all of them serving throughout: slices of about
     SLICE_SECONDS (at least two rounds) adding up to the plan's load time for each app, the order
-    reversed every round (A B, B A, ...). This machine's speed drifts by up to half from one
-    2-second turn to the next; in turns this short, the drift weighs on every app alike, where
-    one run each would give it to whichever ran when it struck. Each app's row adds up its runs
-    (see merged)."""
+    reversed every round (A B, B A, ...). This machine's speed drifts from one 2-second turn to
+    the next; in turns this short, the drift weighs on every app alike, where one run each would
+    give it to whichever ran when it struck. Each app's row adds up its runs (see merged)."""
     runs = {label: [] for label in apps}
     for app in apps.values():
         check_page(app)
         if bench.plan.warmup_seconds:
-            wrk(app.url(PATH), LOAD_CONNECTIONS, bench.plan.warmup_seconds, PROXIED)
+            wrk(app.url(PATH), PAGE_CONNECTIONS, bench.plan.warmup_seconds, PROXIED)
     rounds, seconds = turns(bench.plan.load_seconds)
     order = list(apps)
     for round_number in range(1, rounds + 1):
         for label in order:
-            runs[label].append(load(apps[label], PATH, f"{name} {label} round {round_number}", seconds))
+            turn = f"{name} {label} round {round_number}"
+            runs[label].append(load(apps[label], PATH, turn, seconds, PAGE_CONNECTIONS))
         order.reverse()
     return {label: merged(rows) for label, rows in runs.items()}
 
