@@ -166,16 +166,44 @@ def tracing():
     return None
 
 
-async def lifespan(receive, send):
+async def lifespan(application, scope, receive, send):
     """ASGI's lifespan, which the gateway runs around serving (uvicorn by default): at its
     shutdown, after the last request has been answered, the batch of log lines waiting is written
-    and each line from then on at once, since the process may end without Python's exit hooks."""
-    while True:
+    and each line from then on at once, since the process may end without Python's exit hooks.
+    Django's application does not answer the lifespan, so it is answered here; an application of
+    the project's own (an adopted project's asgi.py) gets it and answers it itself, unless it
+    raises or returns without answering (Channels' router raises), when it is answered here."""
+    received = []
+
+    async def receive_and_flush():
         message = await receive()
+        received.append(message["type"])
+        if message["type"] == "lifespan.shutdown":
+            logs.lines_at_once()
+        return message
+
+    if application is not None and not isinstance(application, ASGIHandler):
+        answers = []
+
+        async def send_answer(message):
+            answers.append(message["type"])
+            await send(message)
+
+        try:
+            await application(scope, receive_and_flush, send_answer)
+        except Exception as error:
+            if answers:
+                raise
+            logger.info("The application refuses ASGI's lifespan (%r): front.py answers it", error)
+        if answers:
+            return
+    if received == ["lifespan.startup"]:
+        await send({"type": "lifespan.startup.complete"})
+    while True:
+        message = await receive_and_flush()
         if message["type"] == "lifespan.startup":
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
-            logs.lines_at_once()
             await send({"type": "lifespan.shutdown.complete"})
             return
 
@@ -261,7 +289,7 @@ def asgi(application):
 
     async def front(scope, receive, send):
         if scope["type"] == "lifespan":
-            return await lifespan(receive, send)
+            return await lifespan(application, scope, receive, send)
         if scope["type"] != "http":
             return await application(scope, receive, send)
         started = time.perf_counter()
