@@ -494,6 +494,14 @@ def docker_files_in(dst: str) -> list[str]:
     return [name for name in DOCKER_FILES if (Path(dst) / name).exists()]
 
 
+def readme_in_another_case(dst: str) -> str:
+    """The project's README.md if it spells the name in another case (wagtail/bakerydemo's
+    readme.md), else "": the template's README.md beside it would be the same file on macOS's and
+    Windows' file systems, which ignore case, so a checkout there would hold one of the two."""
+    names = [path.name for path in Path(dst).glob("*") if path.name.lower() == "readme.md"]
+    return "" if "README.md" in names or not names else names[0]
+
+
 # --- the summary -------------------------------------------------------------------------------
 
 
@@ -884,6 +892,7 @@ class AdoptionHelpers(Extension):
             requirements_twelve_factor=REQUIREMENTS_FILE,
             adoption_requirements=adoption_requirements,
             docker_files_in=docker_files_in,
+            readme_in_another_case=readme_in_another_case,
             adoption_summary=adoption_summary,
             repository_folder=repository_folder,
             adopted_sqlite_file=adopted_sqlite_file,

@@ -905,6 +905,15 @@ def test_committed_files_in_data_reach_the_image_and_the_summary_says_so(copier_
     assert {"data/db.sqlite3*", "data/media"} <= set(dockerignore)
 
 
+def test_a_readme_in_another_case_is_kept_and_gets_no_readme_md_beside_it(copier_template, tmp_path):
+    edits = {"README.md": None, "readme.md": "# Polls\n"}
+    project = user_project(EXAMPLE_PROJECTS["sqlite_startproject"], tmp_path / "mysite", edits)
+    adoption = adopt(project, copier_template)
+    assert adoption.returncode == 0, adoption.output
+    assert [path.name for path in project.glob("*") if path.name.lower() == "readme.md"] == ["readme.md"]
+    assert (project / "readme.md").read_text() == "# Polls\n"
+
+
 # --- a project in a subfolder of a larger git repository (a monorepo) ------------------------------
 
 MONOREPO_FOLDER = "services/web"
