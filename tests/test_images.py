@@ -141,6 +141,30 @@ def test_gateway_opens_no_control_socket(docker_client, image, cell_env, data_vo
         assert app.exec("find", "/tmp", "-maxdepth", "1", "-type", "s") == ""
 
 
+# A worker's first moments, with the master's handler it inherits, before it takes its stop
+# signals over: a stop signal already in its copy of the master's queue ends it, and one that
+# comes later takes the default action, which ends it too.
+WORKER_FORKED = """
+import queue, runpy, signal
+config = runpy.run_path("deploy/gunicorn.conf.py")
+class Master:
+    SIG_QUEUE = queue.SimpleQueue()
+signal.signal(signal.SIGTERM, lambda number, frame: Master.SIG_QUEUE.put(number))
+Master.SIG_QUEUE.put(signal.SIGCHLD)
+config["post_fork"](Master, None)
+print("stops by default:", signal.getsignal(signal.SIGTERM) == signal.SIG_DFL)
+Master.SIG_QUEUE.put(signal.SIGTERM)
+config["post_fork"](Master, None)
+print("served on after a queued SIGTERM")
+"""
+
+
+@pytest.mark.variants(server=lambda name: variants.SERVERS[name].config_file.endswith("gunicorn.conf.py"))
+def test_a_gunicorn_worker_told_to_stop_as_it_was_forked_stops(docker_client, image, cell_env):
+    status, output = run_once(docker_client, image, ["python", "-c", WORKER_FORKED], cell_env)
+    assert (status, output.strip().splitlines()[-1:]) == (0, ["stops by default: True"]), output
+
+
 def test_healthy_run_logs_no_problem_and_docker_stop_exits_zero_within_seconds(app, server):
     client = ProxiedClient(app)
     assert client.get("/readyz").status_code == 200
