@@ -1,3 +1,4 @@
+from django.db import connection
 from django.test import TestCase
 
 from .models import Book
@@ -9,3 +10,6 @@ class ShelfTests(TestCase):
         response = self.client.get("/")
         self.assertContains(response, "The Twelve-Factor App")
         self.assertEqual(response["X-Bookshelf"], "yes")
+
+    def test_each_request_runs_in_a_transaction_as_the_settings_ask(self):
+        self.assertIs(connection.settings_dict["ATOMIC_REQUESTS"], True)

@@ -1,3 +1,4 @@
+from django.db import connection
 from django.test import TestCase
 
 from .models import Question
@@ -8,3 +9,6 @@ class IndexTests(TestCase):
         Question.objects.create(question_text="Tabs or spaces?")
         response = self.client.get("/")
         self.assertContains(response, "Tabs or spaces?")
+
+    def test_the_database_waits_for_a_lock_as_long_as_the_settings_ask(self):
+        self.assertEqual(connection.settings_dict["OPTIONS"]["timeout"], 30)

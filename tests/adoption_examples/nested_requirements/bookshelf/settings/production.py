@@ -26,6 +26,7 @@ else:
             "HOST": env("SHELF_POSTGRES_HOST", default="postgres"),
         }
     }
+DATABASES["default"]["ATOMIC_REQUESTS"] = True
 # Static files on a bucket, which Collectfasta's collectstatic copies them to.
 INSTALLED_APPS = ["collectfasta", *INSTALLED_APPS]  # noqa: F405
 AWS_STORAGE_BUCKET_NAME = "shelf-assets"

@@ -51,6 +51,7 @@ DATABASES = {
         "USER": "bookshelf",
         "HOST": "localhost",
         "PORT": "5432",
+        "ATOMIC_REQUESTS": True,
     }
 }
 
