@@ -216,17 +216,24 @@ def settings_files(dst: str, settings_module: str) -> list[Path]:
     return [file, *(sibling for sibling in siblings if sibling != file and file.parent.name == "settings")]
 
 
+# What settings that take their database from a URL call or name (outside comments).
+READS_A_DATABASE_URL = re.compile(r"DATABASE_URL|dj_database_url|\.db(?:_url)?\(")
+
+
 def detected_database(dst: str, settings_module: str, default: str) -> str:
     """The database answer for the engine the production settings use (`default` when unknown).
-    Settings that take DATABASE_URL name an engine only in their local fallback, a file database
-    as a rule: when the project's requirements pin a driver of a server database, that one."""
-    named = ""
+    Settings that take a database URL name an engine only in their local fallback, a file database
+    as a rule: when the project's requirements pin a driver of a server database, that one. Settings
+    that name only a file database and read no URL (djangox's) use it, whatever else is pinned."""
+    named, reads_a_url = "", False
     for path in settings_files(dst, settings_module):
         if path.is_file():
-            for engine in ENGINE.findall(path.read_text(errors="replace")):
+            code = "\n".join(line.split("#")[0] for line in path.read_text(errors="replace").splitlines())
+            reads_a_url = reads_a_url or bool(READS_A_DATABASE_URL.search(code))
+            for engine in ENGINE.findall(code):
                 if engine in ENGINES:
                     named = named or ENGINES[engine]
-    if named and not variants.DATABASES[named].file_database:
+    if named and not (variants.DATABASES[named].file_database and reads_a_url):
         return named
     pinned = set(facts.project_requirements(dst).names)
     for row in variants.DATABASES.values():

@@ -124,6 +124,21 @@ def test_settings_on_database_url_with_a_file_fallback_get_the_database_whose_dr
     assert adopt.detected_database(str(tmp_path), f"{PACKAGE}.settings", "no default") == answer
 
 
+@pytest.mark.parametrize("driver", ["psycopg[binary]==3.3.9", "mysqlclient==2.2.7"])
+def test_settings_that_name_only_a_file_database_and_read_no_url_keep_it_whatever_driver_is_pinned(
+    driver, tmp_path
+):
+    # wsvincent/djangox's shape: SQLite in its settings, a server driver pinned for later.
+    file_row = next(row for row in variants.DATABASES.values() if row.file_database)
+    (tmp_path / PACKAGE).mkdir()
+    (tmp_path / PACKAGE / "settings.py").write_text(
+        f'DATABASES = {{"default": {{"ENGINE": "{file_row.django_engine}", "NAME": "db.sqlite3"}}}}\n'
+        "# DATABASES = {'default': env.db('DATABASE_URL')}\n"
+    )
+    (tmp_path / "requirements.txt").write_text(f"Django==5.2.19\n{driver}\n")
+    assert adopt.detected_database(str(tmp_path), f"{PACKAGE}.settings", "no default") == file_row.name
+
+
 def python_files() -> list[Path]:
     scripts = [path for path in SCRIPTS.iterdir() if path.read_bytes().startswith(b"#!/usr/bin/env python")]
     return [*EXTENSIONS.glob("*.py"), *scripts]
