@@ -207,13 +207,17 @@ def detected_settings_module(dst: str) -> str:
 
 
 def settings_files(dst: str, settings_module: str) -> list[Path]:
-    """The settings module's file and, for a split settings package, its sibling modules."""
+    """The settings module's file, for a split settings package its sibling modules, and the
+    project's modules they import (HackSoftware's styleguide project's `config/django/base.py`
+    takes `config/settings/sessions.py` with `import *`)."""
     path = Path(dst, *settings_module.split("."))
     if path.is_dir():
-        return sorted(path.glob("*.py"))
-    file = path.with_suffix(".py")
-    siblings = sorted(file.parent.glob("*.py")) if (file.parent / "__init__.py").is_file() else []
-    return [file, *(sibling for sibling in siblings if sibling != file and file.parent.name == "settings")]
+        files = sorted(path.glob("*.py"))
+    else:
+        file = path.with_suffix(".py")
+        siblings = sorted(file.parent.glob("*.py")) if (file.parent / "__init__.py").is_file() else []
+        files = [file, *(other for other in siblings if other != file and file.parent.name == "settings")]
+    return [*files, *(other for other in imported_settings_files(dst, settings_module) if other not in files)]
 
 
 # What settings that take their database from a URL call or name (outside comments).

@@ -139,6 +139,28 @@ def test_settings_that_name_only_a_file_database_and_read_no_url_keep_it_whateve
     assert adopt.detected_database(str(tmp_path), f"{PACKAGE}.settings", "no default") == file_row.name
 
 
+def test_settings_a_module_elsewhere_in_the_project_sets_by_import_star_are_read_as_the_settings_own(
+    tmp_path,
+):
+    # HackSoftware's styleguide project: config/django/base.py takes config/settings/*.py.
+    user_project(
+        tmp_path,
+        {
+            **USER_PROJECT,
+            "config/__init__.py": "",
+            "config/django/__init__.py": "",
+            "config/django/base.py": "from config.settings.sessions import *  # noqa\n",
+            "config/settings/__init__.py": "",
+            "config/settings/sessions.py": 'import os\nSESSION_COOKIE_NAME = os.environ["SG_COOKIE"]\n',
+        },
+    )
+    module = "config.django.base"
+    assert adopt.build_environment(str(tmp_path), module) == {"SG_COOKIE": "build-time-placeholder"}
+    checks = "\n".join(adopt.adoption_checks(str(tmp_path), PACKAGE, module, "gunicorn", "3.13", {}))
+    assert "Kept your SESSION_COOKIE_NAME" in checks
+    assert "__Secure-sessionid" not in checks
+
+
 def python_files() -> list[Path]:
     scripts = [path for path in SCRIPTS.iterdir() if path.read_bytes().startswith(b"#!/usr/bin/env python")]
     return [*EXTENSIONS.glob("*.py"), *scripts]
