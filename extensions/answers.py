@@ -1,8 +1,9 @@
 """The questions' answers (a Jinja extension loaded by copier-template-extensions): the choices and
 defaults copier.yml takes from the variant table, the Python versions offered (and the lowest,
 which every lock must install on), and the filters that check the project's name and derive and
-check its slug. Refusals are one line; Copier names the question. And the answers that cannot
-change once a project is made, which the context hook checks before any file is written.
+check its slug. Refusals are one line, in which Copier names the question (on its command line,
+_refusal_in_one_line() keeps Python's traceback out). And the answers that cannot change once a
+project is made, which the context hook checks before any file is written.
 """
 
 from __future__ import annotations
@@ -20,6 +21,21 @@ import yaml
 from jinja2.ext import Extension
 
 variants = runpy.run_path(str(Path(__file__).with_name("loading.py")))["load"]("variants")
+
+
+def _refusal_in_one_line(kind, error, trace, previous=sys.excepthook):
+    """Copier's command line prints its own errors in one line, but lets an answer a validator
+    refused escape as a ValueError, which Python prints with some 40 lines of traceback: its
+    message alone, which names the question and the reason (the exit status stays 1)."""
+    if issubclass(kind, ValueError) and str(error).startswith("Validation error for question "):
+        print(error, file=sys.stderr)
+    else:
+        previous(kind, error, trace)
+
+
+# Once, though Copier and the context hook each load this module.
+if getattr(sys.excepthook, "__name__", "") != _refusal_in_one_line.__name__:
+    sys.excepthook = _refusal_in_one_line
 
 RESERVED_NAMES = variants.reserved_names()
 DEV_NAMES = frozenset(variants.DEV_IMPORTS) - set(sys.stdlib_module_names)

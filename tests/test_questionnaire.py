@@ -62,7 +62,7 @@ def test_bad_project_slug_is_refused_and_writes_nothing(copier_template, tmp_pat
         cwd=tmp_path,
     )  # fmt: skip
     assert result.returncode != 0
-    last_line = result.stderr.strip().splitlines()[-1]
+    (last_line,) = result.stderr.strip().splitlines()
     assert "project_slug" in last_line, result.stderr
     assert reason in last_line, result.stderr
     assert not destination.exists() or not any(destination.iterdir())
@@ -188,7 +188,7 @@ def test_bad_project_name_is_refused_and_writes_nothing(copier_template, tmp_pat
         str(copier_template), str(destination), cwd=tmp_path,
     )  # fmt: skip
     assert result.returncode != 0
-    last_line = result.stderr.strip().splitlines()[-1]
+    (last_line,) = result.stderr.strip().splitlines()
     assert last_line.endswith(f"question 'project_name': {reason}"), result.stderr
     assert not destination.exists() or not any(destination.iterdir())
 
