@@ -271,7 +271,7 @@ def test_adopted_image_logs_json_lines_with_request_ids_and_sends_metrics_and_tr
 ):
     """The signals come through the template's settings module, the project's own untouched: its
     page's access line is JSON with the request's id and trace, its span reaches the collector, and
-    the metrics count it."""
+    the metrics count it; a line of its own LOGGING's console handler is JSON too, and printed once."""
     _app, image, env, volumes = served
     receiver = Receiver().start()
     metrics_port = free_port()
@@ -281,7 +281,7 @@ def test_adopted_image_logs_json_lines_with_request_ids_and_sends_metrics_and_tr
         "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint,
         "OTEL_BSP_SCHEDULE_DELAY": "200",
     }
-    request_id = "adopted-page.1"
+    request_id, missing_id = "adopted-page.1", "adopted-missing.1"
     try:
         with running(App(docker_client, image, signals, volumes)) as app:
             counted_before = total(scrape(metrics_port), REQUESTS_COUNTED)
@@ -290,6 +290,8 @@ def test_adopted_image_logs_json_lines_with_request_ids_and_sends_metrics_and_tr
             assert answer.headers["X-Request-ID"] == request_id
             spans = receiver.wait_for(lambda spans: any(span.kind == "SPAN_KIND_SERVER" for span in spans))
             counted = wait_for_total(metrics_port, counted_before + 1, REQUESTS_COUNTED) - counted_before
+            missing = ProxiedClient(app).get("/no-such-page/", headers={"X-Request-ID": missing_id})
+            assert missing.status_code == 404
             app.container.stop(timeout=30)
             lines = json_lines(app.logs(), gateway.unstructured_start_lines)
     finally:
@@ -299,6 +301,12 @@ def test_adopted_image_logs_json_lines_with_request_ids_and_sends_metrics_and_tr
     (page_span,) = [span for span in spans if span.kind == "SPAN_KIND_SERVER"]
     assert (access["path"], access["status"], access["trace_id"]) == ("/", 200, page_span.trace_id)
     assert counted == 1
+    # Django's warning, through the project's own console handler where its LOGGING has one
+    # (custom_user's): once, in the image's format.
+    warned = [line for line in lines if "/no-such-page/" in line["message"] and line["logger"] != "access"]
+    assert [(line["logger"], line["level"], line.get("request_id")) for line in warned] == [
+        ("django.request", "WARNING", missing_id)
+    ]
 
 
 @pytest.mark.parametrize("example", ["split_settings"], indirect=True)

@@ -53,6 +53,8 @@ BATCH_CHARACTERS = 32768
 access_logger = logging.getLogger("access")
 # The names kept() gives the template's filters, formatter and handler in a project's own LOGGING.
 ADDED = "twelve_factor_"
+# The streams of a handler of the project's own that prints on the console (None: stderr).
+CONSOLE = (None, "ext://sys.stderr", "ext://sys.stdout")
 
 
 def config(level="INFO", format=None):
@@ -65,28 +67,48 @@ def config(level="INFO", format=None):
 
 
 def kept(yours, template):
-    """A LOGGING of the project's own (an adopted project's), as it is, with `template`'s handler
-    (config()'s) added under names of its own: the access line goes to it, and so does whatever
-    reaches the root logger when yours gives that no handler. Without it, the access lines would
-    reach no handler, and the lines of loggers yours does not name would fall to Python's last
-    resort (WARNING and above, bare text)."""
-    handler = {**template["handlers"]["stdout"]}
-    handler["filters"] = [ADDED + name for name in handler["filters"]]
-    handler["formatter"] = ADDED + handler["formatter"]
-    merged = {**yours}
-    for part, added in (
-        ("filters", {ADDED + name: value for name, value in template["filters"].items()}),
-        ("formatters", {ADDED + name: value for name, value in template["formatters"].items()}),
-        ("handlers", {ADDED + "stdout": handler}),
-    ):
-        merged[part] = {**yours.get(part, {}), **added}
+    """A LOGGING of the project's own (an adopted project's), with `template`'s handler (config()'s)
+    added under names of its own: the access line goes to it, and so does whatever reaches the root
+    logger when yours gives that no handler. Without it, the access lines would reach no handler,
+    and the lines of loggers yours does not name would fall to Python's last resort (WARNING and
+    above, bare text). Your handlers that print on the console (a logging.StreamHandler on stderr
+    or stdout, Django's "console") print through the template's instead, with their level and
+    filters, so the image's lines stay one format; and where the root logger gets the template's
+    handler, a logger of yours that prints on the console passes its lines no further, as before,
+    which would print them twice."""
+    ours = {**template["handlers"]["stdout"]}
+    ours["filters"] = [ADDED + name for name in ours["filters"]]
+    ours["formatter"] = ADDED + ours["formatter"]
+    handlers, console = {}, set()
+    for name, handler in yours.get("handlers", {}).items():
+        if handler.get("class") == "logging.StreamHandler" and handler.get("stream") in CONSOLE:
+            console.add(name)
+            level = {"level": handler["level"]} if "level" in handler else {}
+            handler = {**ours, **level, "filters": [*handler.get("filters", []), *ours["filters"]]}
+        handlers[name] = handler
+    merged = {
+        **yours,
+        "filters": {**yours.get("filters", {}), **added(template["filters"])},
+        "formatters": {**yours.get("formatters", {}), **added(template["formatters"])},
+        "handlers": {**handlers, ADDED + "stdout": ours},
+    }
     level = template["root"]["level"]
     access = {"handlers": [ADDED + "stdout"], "level": level, "propagate": False}
-    merged["loggers"] = {access_logger.name: access, **yours.get("loggers", {})}
+    loggers = yours.get("loggers", {})
     root = yours.get("root", {})
     if not root.get("handlers"):
         merged["root"] = {"level": level, **root, "handlers": [ADDED + "stdout"]}
+        loggers = {name: {**logger} for name, logger in loggers.items()}
+        for logger in loggers.values():
+            if console & set(logger.get("handlers", [])):
+                logger["propagate"] = False
+    merged["loggers"] = {access_logger.name: access, **loggers}
     return merged
+
+
+def added(parts):
+    """The template's filters or formatters under the names kept() gives them."""
+    return {ADDED + name: value for name, value in parts.items()}
 
 
 def formatter(format=None):
@@ -136,18 +158,24 @@ class JSONFormatter(logging.Formatter):
         self.deployment = {name: value for name, value in deployment.items() if value}
 
     def format(self, record):
+        # A dict logged as the message (structlog's event dict, through logging) gives its fields
+        # to the line, its "event" the message.
+        fields = record.msg if isinstance(record.msg, dict) and not record.args else {}
         line = {
             "time": datetime.datetime.fromtimestamp(record.created, datetime.UTC).isoformat(
                 timespec="milliseconds"
             ),
             "level": record.levelname,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": str(fields.get("event", "")) if fields else record.getMessage(),
         }
         for name in LINE_FIELDS:
             value = getattr(record, name, None)
             if value not in (None, ""):
                 line[name] = value
+        for name, value in fields.items():
+            line.setdefault(name, value)
+        line.pop("event", None)
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
         if record.stack_info:
