@@ -555,7 +555,10 @@ def _python_check(dst: str, python_version: str) -> str:
     where, declared = facts.declared_python(dst)
     offered = variants.PYTHON_VERSIONS
     if not declared:
-        return f"Python {python_version}: the project declares none (.python-version, runtime.txt)"
+        return (
+            f"Python {python_version}: the project declares none (.python-version, runtime.txt, its"
+            " Dockerfile's FROM, requires-python)"
+        )
     found = facts.VERSION.search(declared)
     if re.match(r"\s*[<>=!~]", declared) or not found:
         if python_version in facts.python_version_for(declared, (python_version,), ""):

@@ -176,9 +176,14 @@ def project_requirements(dst: str) -> Requirements:
 VERSION = re.compile(r"(\d+)\.(\d+)")
 
 
+# The Python image a Dockerfile builds from (wsvincent/djangox's `FROM python:3.12.2-slim-bookworm`).
+PYTHON_IMAGE = re.compile(r"^FROM\s+(?:--\S+\s+)*(?:\S+/)?python:(\d+\.\d+)", re.IGNORECASE | re.MULTILINE)
+
+
 def declared_python(dst: str) -> tuple[str, str]:
     """(where, what) the project declares its Python version in: .python-version, runtime.txt
-    (python-3.12.1) or pyproject.toml's requires-python; ("", "") when it declares none."""
+    (python-3.12.1), the Python image its own Dockerfile builds from, or pyproject.toml's
+    requires-python; ("", "") when it declares none."""
     root = Path(dst)
     for name in (".python-version", "runtime.txt"):
         path = root / name
@@ -187,6 +192,12 @@ def declared_python(dst: str) -> tuple[str, str]:
             value = next((line for line in lines if line and not line.startswith("#")), "")
             if VERSION.search(value):
                 return name, value
+    # Its own Dockerfile, which the adoption sets aside: once adopted, the one there is the template's.
+    adopted = (root / ".copier-answers.yml").exists()
+    for name in ("Dockerfile.before-adoption", *(() if adopted else ("Dockerfile",))):
+        path = root / name
+        if path.is_file() and (found := PYTHON_IMAGE.search(path.read_text(errors="replace"))):
+            return name, found.group(1)
     path = root / PYPROJECT
     if path.is_file():
         try:

@@ -755,6 +755,11 @@ def test_a_project_without_requirements_is_refused_with_what_to_add(copier_templ
             "3.13",
             "Python 3.13: runtime.txt asks for 3.12, which the image does not offer",
         ),
+        (
+            {"Dockerfile": "FROM python:3.12.2-slim-bookworm\nCOPY . /code\n"},
+            "3.13",
+            "Python 3.13: Dockerfile.before-adoption asks for 3.12, which the image does not offer",
+        ),
     ],
 )
 def test_the_image_runs_the_python_version_the_project_declares_or_the_nearest_offered(
