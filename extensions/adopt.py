@@ -602,7 +602,7 @@ def _gateway_pin_checks(found, server: str) -> list[str]:
     return lines
 
 
-def _requirements_checks(dst: str, server: str) -> list[str]:
+def _requirements_checks(dst: str, database: str, server: str) -> list[str]:
     """How the image installs the project's requirements, and what their drivers need."""
     found = facts.project_requirements(dst)
     if found.files[:1] == [facts.PYPROJECT]:
@@ -633,6 +633,12 @@ def _requirements_checks(dst: str, server: str) -> list[str]:
             f" {' '.join(drivers['build'])}"
             + (f" and the image {' '.join(drivers['runtime'])}" if drivers["runtime"] else "")
             + (f"; {wheels}, the template's driver, needs neither" if wheels else "")
+        )
+    row = variants.DATABASES[database]
+    if superseded := [name for name in row.superseded_drivers if name in found.names]:
+        lines.append(
+            f"Django uses {row.wheel_driver}, the template's driver, not your {', '.join(superseded)}:"
+            " it imports that one first; yours stays installed for code of yours that imports it"
         )
     return [*lines, *_gateway_pin_checks(found, server)]
 
@@ -786,12 +792,18 @@ def _subfolder_steps(dst: str, folder: str, python_version: str) -> list[str]:
 
 
 def adoption_checks(
-    dst: str, slug: str, settings_module: str, server: str, python_version: str, build_env: dict[str, str]
+    dst: str,
+    slug: str,
+    settings_module: str,
+    database: str,
+    server: str,
+    python_version: str,
+    build_env: dict[str, str],
 ) -> list[str]:
     """What the adoption checked in the project and what it did about each, one line each."""
     return [
         _python_check(dst, python_version),
-        *_requirements_checks(dst, server),
+        *_requirements_checks(dst, database, server),
         *_settings_checks(dst, slug, settings_module, build_env),
         *_pre_commit_checks(dst),
         *_lint_checks(dst),
@@ -877,7 +889,8 @@ def adoption_summary(
             " (requirements.in compiled by uv pip compile --generate-hashes) is yours to adopt"
         )
     if python_version:
-        checks = adoption_checks(dst, slug, settings_module, server, python_version, build_env or {})
+        build_env = build_env or {}
+        checks = adoption_checks(dst, slug, settings_module, database, server, python_version, build_env)
         lines += ["Checked:", *(f"  {line}" for line in checks)]
     lines += ["Left to you:", *(f"  {step}" for step in steps)]
     return "\n".join(lines)

@@ -143,6 +143,9 @@ class Database:
     source_runtime_packages: tuple[str, ...] = ()
     # The driver the template pins instead, which an adoption's summary suggests.
     wheel_driver: str = ""
+    # Those of source_drivers that Django no longer uses once the template's driver is installed
+    # beside them (it imports psycopg 3 first): the adoption's summary says so.
+    superseded_drivers: tuple[str, ...] = ()
     # Top-level import names the requirements install.
     imports: tuple[str, ...] = ()
     # The class in harness/services.py that runs a real server of this database for the
@@ -368,6 +371,7 @@ DATABASES: dict[str, Database] = {
         source_build_packages=("libpq-dev",),
         source_runtime_packages=("libpq5",),
         wheel_driver="psycopg[binary]",
+        superseded_drivers=("psycopg2", "psycopg2-binary"),
         test_server="PostgresServer",
         test_server_packages=("postgresql",),
         markers=("psycopg", "postgres"),

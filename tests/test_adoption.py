@@ -822,6 +822,10 @@ def test_the_nested_requirements_example_gets_the_builds_it_needs_and_keeps_its_
     assert "SHELF_POSTGRES" not in adoption.output
     for said in (
         "psycopg2 may compile from source: the builder installs libpq-dev and the image libpq5",
+        (
+            "Django uses psycopg[binary], the template's driver, not your psycopg2: it imports that one"
+            " first; yours stays installed for code of yours that imports it"
+        ),
         "Your settings read SHELF_ADMIN_EMAIL, SHELF_ADMIN_URL at import without a default: set them",
         (
             "bookshelf/settings/production.py line 12 reads SHELF_SECRET_KEY for SECRET_KEY, which the"

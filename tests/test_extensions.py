@@ -156,7 +156,8 @@ def test_settings_a_module_elsewhere_in_the_project_sets_by_import_star_are_read
     )
     module = "config.django.base"
     assert adopt.build_environment(str(tmp_path), module) == {"SG_COOKIE": "build-time-placeholder"}
-    checks = "\n".join(adopt.adoption_checks(str(tmp_path), PACKAGE, module, "gunicorn", "3.13", {}))
+    checks = adopt.adoption_checks(str(tmp_path), PACKAGE, module, "sqlite", "gunicorn", "3.13", {})
+    checks = "\n".join(checks)
     assert "Kept your SESSION_COOKIE_NAME" in checks
     assert "__Secure-sessionid" not in checks
 
