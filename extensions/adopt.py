@@ -643,6 +643,33 @@ def _requirements_checks(dst: str, database: str, server: str) -> list[str]:
     return [*lines, *_gateway_pin_checks(found, server)]
 
 
+def _runner_checks(dst: str, server: str) -> list[str]:
+    """What the project ran itself with that the image does not read: a gateway's config file at
+    its root, a Procfile (Heroku's), Celery in its requirements."""
+    gateway = variants.SERVERS[server]
+    name = gateway.label.partition(" (")[0]
+    lines = []
+    for row in variants.SERVERS.values():
+        own = Path(row.config_file).name
+        if row.config_file and (Path(dst) / own).is_file():
+            lines.append(
+                f"Your {own} is not read: the image runs {name} with {gateway.config_file}; move what you"
+                " need there"
+            )
+    if (Path(dst) / "Procfile").is_file():
+        lines.append(
+            f"Your Procfile is not read: the image's command starts {name}, and migrations run as the"
+            " template's README says for each platform"
+        )
+    if "celery" in facts.project_requirements(dst).names:
+        lines.append(
+            "celery is in your requirements, and the image runs no Celery worker or beat (the worker"
+            " answer runs Django's task API): run them as services of their own, from this image"
+            " with their command"
+        )
+    return lines
+
+
 def _lint_checks(dst: str) -> list[str]:
     """The project's own ruff configuration, which would lint and reformat the Python files the
     adoption added, the template's (written to its own rules, and rewritten by `copier update`)."""
@@ -804,6 +831,7 @@ def adoption_checks(
     return [
         _python_check(dst, python_version),
         *_requirements_checks(dst, database, server),
+        *_runner_checks(dst, server),
         *_settings_checks(dst, slug, settings_module, build_env),
         *_pre_commit_checks(dst),
         *_lint_checks(dst),

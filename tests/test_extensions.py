@@ -162,6 +162,34 @@ def test_settings_a_module_elsewhere_in_the_project_sets_by_import_star_are_read
     assert "__Secure-sessionid" not in checks
 
 
+def test_what_a_project_ran_itself_with_and_the_image_does_not_read_is_named(tmp_path):
+    # HackSoftware's styleguide project: its own gunicorn.conf.py, a Procfile, Celery.
+    gunicorn = variants.SERVERS["gunicorn"]
+    user_project(
+        tmp_path,
+        {
+            **USER_PROJECT,
+            "gunicorn.conf.py": "workers = 4\n",
+            "Procfile": "web: gunicorn shop.wsgi\nrelease: python manage.py migrate\n",
+            "requirements.txt": "django==5.2.19\ncelery==5.5.3\n",
+        },
+    )
+    checks = adopt.adoption_checks(
+        str(tmp_path), PACKAGE, f"{PACKAGE}.settings", "sqlite", "gunicorn", "3.13", {}
+    )
+    named = [line for line in checks if "is not read" in line or line.startswith("celery")]
+    name = gunicorn.label.partition(" (")[0]
+    assert [line.split(":")[0] for line in named] == [
+        "Your gunicorn.conf.py is not read",
+        "Your Procfile is not read",
+        (
+            "celery is in your requirements, and the image runs no Celery worker or beat (the worker"
+            " answer runs Django's task API)"
+        ),
+    ]
+    assert f"the image runs {name} with {gunicorn.config_file}; move what you need there" in named[0]
+
+
 def python_files() -> list[Path]:
     scripts = [path for path in SCRIPTS.iterdir() if path.read_bytes().startswith(b"#!/usr/bin/env python")]
     return [*EXTENSIONS.glob("*.py"), *scripts]
