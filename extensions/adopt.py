@@ -692,10 +692,21 @@ def _lint_checks(dst: str) -> list[str]:
     ]
 
 
+# Names a settings module for production has, beside the one the adoption took.
+PRODUCTION_NAMES = ("production", "prod", "live")
+
+
 def _settings_checks(dst: str, slug: str, settings_module: str, build_env: dict[str, str]) -> list[str]:
-    """What the project's settings read at import, what twelve_factor.py keeps of them, and the
-    project's data/ folder."""
+    """What the project's settings read at import, what twelve_factor.py keeps of them, a module
+    for production beside them, and the project's data/ folder."""
     lines = []
+    folder, _, name = settings_module.rpartition(".")
+    for other in PRODUCTION_NAMES:
+        if other != name and folder and Path(dst, *folder.split("."), f"{other}.py").is_file():
+            lines.append(
+                f"{folder}.{other} is beside {settings_module}: if production runs that one, answer"
+                f" settings_module with it (--data settings_module={folder}.{other})"
+            )
     aliases = variable_aliases(dst, settings_module)
     for setting, variable, _default, where in _other_variable_reads(dst, settings_module):
         template_variable = template_setting_variables()[setting]

@@ -139,7 +139,7 @@ def test_settings_that_name_only_a_file_database_and_read_no_url_keep_it_whateve
     assert adopt.detected_database(str(tmp_path), f"{PACKAGE}.settings", "no default") == file_row.name
 
 
-def test_settings_a_module_elsewhere_in_the_project_sets_by_import_star_are_read_as_the_settings_own(
+def test_settings_a_module_elsewhere_in_the_project_sets_by_import_star_are_read_and_production_is_named(
     tmp_path,
 ):
     # HackSoftware's styleguide project: config/django/base.py takes config/settings/*.py.
@@ -150,6 +150,7 @@ def test_settings_a_module_elsewhere_in_the_project_sets_by_import_star_are_read
             "config/__init__.py": "",
             "config/django/__init__.py": "",
             "config/django/base.py": "from config.settings.sessions import *  # noqa\n",
+            "config/django/production.py": "from .base import *  # noqa\n",
             "config/settings/__init__.py": "",
             "config/settings/sessions.py": 'import os\nSESSION_COOKIE_NAME = os.environ["SG_COOKIE"]\n',
         },
@@ -160,6 +161,8 @@ def test_settings_a_module_elsewhere_in_the_project_sets_by_import_star_are_read
     checks = "\n".join(checks)
     assert "Kept your SESSION_COOKIE_NAME" in checks
     assert "__Secure-sessionid" not in checks
+    # Its wsgi.py names base; production.py beside it is named as the other answer.
+    assert "(--data settings_module=config.django.production)" in checks
 
 
 def test_what_a_project_ran_itself_with_and_the_image_does_not_read_is_named(tmp_path):
