@@ -67,12 +67,15 @@ def adoption(example, copier_template, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def adopted(adoption):
-    """The adopted example with the adoption committed, as the summary tells the user to do."""
+def adopted(adoption, tmp_path_factory):
+    """A copy of the adopted example with the adoption committed, as the summary tells the user to
+    do; the adoption itself stays uncommitted for the tests of what it changed, whichever runs
+    first."""
     assert adoption.returncode == 0, adoption.output
-    if not git(adoption.project, "log", "-1", "--format=%s").startswith("Adopt"):
-        commit_all(adoption.project, "Adopt the twelve-factor template")
-    return adoption.project
+    folder = tmp_path_factory.mktemp(f"adopted-{adoption.project.name}") / adoption.project.name
+    project = shutil.copytree(adoption.project, folder, symlinks=True)
+    commit_all(project, "Adopt the twelve-factor template")
+    return project
 
 
 @pytest.fixture(scope="module")
