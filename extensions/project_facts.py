@@ -299,9 +299,19 @@ def _variable_read(node: ast.AST) -> tuple[str, str | None, bool] | None:
     return None
 
 
+def _read_used_at_once(node: ast.AST) -> tuple[str, str | None, bool] | None:
+    """_variable_read(), where os.environ.get("NAME").split(" ") (testdrivenio's django-on-docker)
+    counts as a read without a default: unset, the None it returns raises at import as well."""
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Call):
+        found = _variable_read(node.value)
+        if found and found[1] is None and len(node.value.args) == 1 and not node.value.keywords:
+            return found[0], None, False
+    return _variable_read(node)
+
+
 def _environment_read(node: ast.AST) -> tuple[str, str | None] | None:
     """(name, reader) when `node` reads a variable with no default (raising when it is unset)."""
-    found = _variable_read(node)
+    found = _read_used_at_once(node)
     return found[:2] if found and not found[2] else None
 
 
@@ -318,7 +328,7 @@ def setting_reads(paths: list[Path], root: Path) -> list[tuple[str, str, bool, s
             target = node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else None
             if not (isinstance(target, ast.Name) and VARIABLE_NAME.fullmatch(target.id)):
                 continue
-            found = next((read for part in ast.walk(node.value) if (read := _variable_read(part))), None)
+            found = next((read for part in ast.walk(node.value) if (read := _read_used_at_once(part))), None)
             if found:
                 where = f"{path.relative_to(root).as_posix()} line {node.lineno}"
                 reads.append((target.id, found[0], found[2], where))

@@ -193,6 +193,23 @@ def test_what_a_project_ran_itself_with_and_the_image_does_not_read_is_named(tmp
     assert f"the image runs {name} with {gunicorn.config_file}; move what you need there" in named[0]
 
 
+def test_a_variable_read_without_a_default_and_used_at_once_gets_a_stand_in_and_the_templates_value(
+    tmp_path,
+):
+    # testdrivenio/django-on-docker: os.environ.get() without a default, split at import.
+    settings = (
+        "import os\n"
+        'ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS").split(" ")\n'
+        'SENTRY_DSN = os.environ.get("SENTRY_DSN")\n'
+    )
+    user_project(tmp_path, {**USER_PROJECT, f"{PACKAGE}/settings.py": settings})
+    module = f"{PACKAGE}.settings"
+    assert adopt.build_environment(str(tmp_path), module) == {
+        "DJANGO_ALLOWED_HOSTS": "build-time-placeholder"
+    }
+    assert adopt.variable_aliases(str(tmp_path), module) == {"DJANGO_ALLOWED_HOSTS": "DOMAIN"}
+
+
 def python_files() -> list[Path]:
     scripts = [path for path in SCRIPTS.iterdir() if path.read_bytes().startswith(b"#!/usr/bin/env python")]
     return [*EXTENSIONS.glob("*.py"), *scripts]
