@@ -220,24 +220,29 @@ def settings_files(dst: str, settings_module: str) -> list[Path]:
     return [*files, *(other for other in imported_settings_files(dst, settings_module) if other not in files)]
 
 
-# What settings that take their database from a URL call or name (outside comments).
-READS_A_DATABASE_URL = re.compile(r"DATABASE_URL|dj_database_url|\.db(?:_url)?\(")
+# What settings that take their database from the environment call or name (outside comments): a
+# URL, or the engine from a variable of their own (testdrivenio/django-on-docker's
+# `"ENGINE": os.environ.get("SQL_ENGINE", "django.db.backends.sqlite3")`).
+DATABASE_FROM_THE_ENVIRONMENT = re.compile(
+    r"""DATABASE_URL|dj_database_url|\.db(?:_url)?\(|["']ENGINE["']\s*:\s*(?:os\.environ\.get|os\.getenv|env)\b"""
+)
 
 
 def detected_database(dst: str, settings_module: str, default: str) -> str:
     """The database answer for the engine the production settings use (`default` when unknown).
-    Settings that take a database URL name an engine only in their local fallback, a file database
-    as a rule: when the project's requirements pin a driver of a server database, that one. Settings
-    that name only a file database and read no URL (djangox's) use it, whatever else is pinned."""
-    named, reads_a_url = "", False
+    Settings that take their database from the environment name an engine only in their local
+    fallback, a file database as a rule: when the project's requirements pin a driver of a server
+    database, that one. Settings that name only a file database and take nothing from the
+    environment (djangox's) use it, whatever else is pinned."""
+    named, from_the_environment = "", False
     for path in settings_files(dst, settings_module):
         if path.is_file():
             code = "\n".join(line.split("#")[0] for line in path.read_text(errors="replace").splitlines())
-            reads_a_url = reads_a_url or bool(READS_A_DATABASE_URL.search(code))
+            from_the_environment = from_the_environment or bool(DATABASE_FROM_THE_ENVIRONMENT.search(code))
             for engine in ENGINE.findall(code):
                 if engine in ENGINES:
                     named = named or ENGINES[engine]
-    if named and not (variants.DATABASES[named].file_database and reads_a_url):
+    if named and not (variants.DATABASES[named].file_database and from_the_environment):
         return named
     pinned = set(facts.project_requirements(dst).names)
     for row in variants.DATABASES.values():

@@ -122,6 +122,12 @@ def test_settings_on_database_url_with_a_file_fallback_get_the_database_whose_dr
     )
     (tmp_path / "requirements.txt").write_text(f"Django==5.2.19\n{driver}\n")
     assert adopt.detected_database(str(tmp_path), f"{PACKAGE}.settings", "no default") == answer
+    # testdrivenio/django-on-docker's: the engine from a variable of the settings' own.
+    engine = f'os.environ.get("SQL_ENGINE", "{file_row.django_engine}")'
+    (tmp_path / PACKAGE / "settings.py").write_text(
+        f'import os\nDATABASES = {{"default": {{"ENGINE": {engine}}}}}\n'
+    )
+    assert adopt.detected_database(str(tmp_path), f"{PACKAGE}.settings", "no default") == answer
 
 
 @pytest.mark.parametrize("driver", ["psycopg[binary]==3.3.9", "mysqlclient==2.2.7"])
