@@ -675,6 +675,22 @@ def _runner_checks(dst: str, server: str) -> list[str]:
     return lines
 
 
+def _tracked_secret_checks(dst: str) -> list[str]:
+    """Files git tracks that the image leaves out all the same (adoption_task.NEVER_IN_THE_IMAGE)."""
+    tracked = [path for path in _git(dst, "ls-files", "-z").split("\0") if path]
+    kept_out = [path for path in tracked if task.never_in_the_image(path)]
+    if not kept_out:
+        return []
+    return [
+        (
+            f"git tracks {', '.join(kept_out)}, which the image leaves out all the same (the platform"
+            " gives the container its variables, and a SQLite database lives on its volume): what is"
+            " secret in them is in your repository's history; git rm --cached them, and change those"
+            " secrets"
+        )
+    ]
+
+
 def _lint_checks(dst: str) -> list[str]:
     """The project's own ruff configuration, which would lint and reformat the Python files the
     adoption added, the template's (written to its own rules, and rewritten by `copier update`)."""
@@ -848,6 +864,7 @@ def adoption_checks(
         _python_check(dst, python_version),
         *_requirements_checks(dst, database, server),
         *_runner_checks(dst, server),
+        *_tracked_secret_checks(dst),
         *_settings_checks(dst, slug, settings_module, build_env),
         *_pre_commit_checks(dst),
         *_lint_checks(dst),

@@ -10,6 +10,7 @@ runs it. The names below are also what adopt.py's summary reports.
 
 from __future__ import annotations
 
+import fnmatch
 import re
 import runpy
 import shutil
@@ -67,16 +68,22 @@ def _append_missing(path: Path, lines: tuple[str, ...]) -> None:
         path.write_bytes(data + added.encode())
 
 
-def exclude_what_git_ignores(dst: Path) -> None:
-    """Append to .dockerignore the patterns of the user's .gitignore files (the root's, then those
-    in subfolders) it lacks, then an exception for each file git tracks that a pattern matches
-    (git keeps it, so the image must have it too). Run after every copy, recopy and update of an
-    adopted project, as each renders the template's .dockerignore afresh; on one that has them
-    already it changes nothing."""
-    dockerignore = dst / ".dockerignore"
-    text = dockerignore.read_text() if dockerignore.exists() else ""
-    if DOCKERIGNORE_HEADING in text or TRACKED_HEADING in text:
-        return  # added before, and kept by the update's merge (the pre-commit hook checks it since)
+# Files that stay out of the image though git tracks them (the template's .dockerignore lists them
+# too): files of variables, which the platform gives the container, and SQLite databases, which
+# live on its volume. One committed would be in every image built from it (a tracked *.pem, a
+# certificate the app reads as a rule, goes in).
+NEVER_IN_THE_IMAGE = (".env", ".env.*", ".env-local", ".envs", "*.sqlite3*")
+
+
+def never_in_the_image(path: str) -> bool:
+    """Whether `path` (relative, with /) is a file NEVER_IN_THE_IMAGE names, or lies in such a folder."""
+    return any(
+        fnmatch.fnmatchcase(part, pattern) for part in path.split("/") for pattern in NEVER_IN_THE_IMAGE
+    )
+
+
+def tracked_and_ignored(dst: Path) -> list[str] | None:
+    """The files git tracks that a .gitignore pattern matches (None outside a repository)."""
     listed = subprocess.run(
         ["git", "ls-files", "--cached", "--ignored", "--exclude-standard", "-z"],
         cwd=dst,
@@ -84,9 +91,23 @@ def exclude_what_git_ignores(dst: Path) -> None:
         text=True,
         check=False,
     )
-    if listed.returncode:
+    return None if listed.returncode else sorted(set(listed.stdout.split("\0")) - {""})
+
+
+def exclude_what_git_ignores(dst: Path) -> None:
+    """Append to .dockerignore the patterns of the user's .gitignore files (the root's, then those
+    in subfolders) it lacks, then an exception for each file git tracks that a pattern matches
+    (git keeps it, so the image must have it too), but those NEVER_IN_THE_IMAGE. Run after every
+    copy, recopy and update of an adopted project, as each renders the template's .dockerignore
+    afresh; on one that has them already it changes nothing."""
+    dockerignore = dst / ".dockerignore"
+    text = dockerignore.read_text() if dockerignore.exists() else ""
+    if DOCKERIGNORE_HEADING in text or TRACKED_HEADING in text:
+        return  # added before, and kept by the update's merge (the pre-commit hook checks it since)
+    listed = tracked_and_ignored(dst)
+    if listed is None:
         return  # not the project: an update's render of the old version, outside any repository
-    tracked = [f"!{path}" for path in sorted(set(listed.stdout.split("\0")) - {""})]
+    tracked = [f"!{path}" for path in listed if not never_in_the_image(path)]
     missing_patterns = runpy.run_path(str(DOCKERIGNORE_CHECK))["missing_patterns"]
     added = [pattern for _file, _line, pattern in missing_patterns(dst, text)]
     if added:

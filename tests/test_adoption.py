@@ -418,6 +418,26 @@ def test_adoption_lets_a_file_git_tracks_into_the_image_though_gitignore_matches
     assert lines.index("!bookshelf/ca.pem") > lines.index("**/*.pem")
 
 
+def test_a_tracked_env_file_or_sqlite_database_stays_out_of_the_image_and_the_summary_says_so(
+    copier_template, tmp_path
+):
+    # justdjango/django-ecommerce commits its .env (live keys among its variables) and db.sqlite3.
+    example = EXAMPLE_PROJECTS["split_settings"]
+    project = user_project(example, tmp_path / example.name)
+    (project / ".env").write_text("STRIPE_LIVE_SECRET_KEY=sk_live_committed\n")
+    (project / "db.sqlite3").write_bytes(b"SQLite format 3\x00")
+    with (project / ".gitignore").open("a") as gitignore:
+        gitignore.write(".env\ndb.sqlite3\n")
+    git(project, "add", "--force", ".env", "db.sqlite3")
+    commit_all(project, "Our variables and database, committed")
+    adoption = adopt(project, copier_template)
+    assert adoption.returncode == 0, adoption.output
+    lines = (project / ".dockerignore").read_text().splitlines()
+    assert {"**/.env", "**/*.sqlite3*"} <= set(lines)
+    assert not {"!.env", "!db.sqlite3"} & set(lines)
+    assert "git tracks .env, db.sqlite3, which the image leaves out all the same" in adoption.output
+
+
 # Only the examples that name a gateway to switch to: each switch builds one more image.
 @pytest.mark.parametrize(
     "example", [name for name, example in EXAMPLE_PROJECTS.items() if example.switch_to], indirect=True
