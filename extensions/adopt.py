@@ -305,6 +305,11 @@ def pinned_django(dst: str) -> tuple[str, Version | None]:
     return where, allowed[-1] if allowed else None
 
 
+def oldest_django() -> Version:
+    """The oldest Django an adopted project may pin: the oldest row's adopts_from."""
+    return min(Version(row.adopts_from) for row in variants.DJANGO_VERSIONS.values())
+
+
 def django_rows_for(version: Version) -> list[str]:
     """The django_version answers that fit a project pinning Django `version`: the last row whose
     adopts_from the pin reaches (the task API comes from where that Django has it)."""
@@ -324,6 +329,8 @@ def django_version_problem(dst: str, django_version: str) -> str:
     decides which release line's task API and pins fit it."""
     where, version = pinned_django(dst)
     fits = django_rows_for(version) if version else []
+    if version and not fits:
+        return f"{where} is older than Django {oldest_django()}, which the template's settings need: raise it"
     if django_version not in variants.DJANGO_VERSIONS or not fits or django_version in fits:
         return ""
     return f"django_version={django_version} does not fit {where}: your pin decides; answer {fits[0]}"
@@ -334,7 +341,8 @@ def worker_problem(dst: str, worker: str) -> str:
     requirements pin a Django older than the backend's packages install with."""
     row = variants.WORKERS.get(worker)
     where, version = pinned_django(dst)
-    if row is None or version is None or version >= Version(row.django_floor):
+    # A pin older than every django_version allows is refused by that question, naming the release.
+    if row is None or version is None or version >= Version(row.django_floor) or version < oldest_django():
         return ""
     fits = [name for name, other in variants.WORKERS.items() if version >= Version(other.django_floor)]
     instead = f", or answer worker={' or '.join(fits)}" if fits else ""

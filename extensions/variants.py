@@ -272,7 +272,7 @@ class DjangoVersion:
     # it out, as django-upgrade does when it moves a project there.
     big_auto_field_default: bool = False
     # The oldest Django release an adopted project may pin for this row to be its default (the
-    # last row whose adopts_from its pin reaches).
+    # last row whose adopts_from its pin reaches); one older than every row's is refused.
     adopts_from: str = "0"
     # Appended to a variant's lock name (extensions/locks/); "" keeps the names locks had before
     # this question.
@@ -535,6 +535,9 @@ DJANGO_VERSIONS: dict[str, DjangoVersion] = {
         tasks_module="django_tasks",
         tasks_backport=(TASKS_API,),
         tasks_apps=("django_tasks",),
+        # The settings use database OPTIONS that came with Django 5.1 (SQLite's transaction_mode,
+        # psycopg's pool): an adopted project pinning an older Django is refused.
+        adopts_from="5.1",
     ),
     # Django 6 needs Python 3.12 or later: every version PYTHON_VERSIONS offers.
     "6.1": DjangoVersion(

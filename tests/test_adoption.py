@@ -390,6 +390,24 @@ def test_a_project_adopted_with_a_worker_runs_it_from_its_image(
         worker.remove()
 
 
+@pytest.mark.parametrize("pin", ["Django==4.2.3", "Django==2.2.14"])
+def test_a_django_older_than_the_templates_settings_need_is_refused_in_one_line(
+    copier_template, tmp_path, pin
+):
+    # testdrivenio/django-on-docker pins 4.2, justdjango/django-ecommerce 2.2: SQLite's
+    # transaction_mode and psycopg's pool, in the template's settings, came with 5.1.
+    adoption = adopted_shape(
+        copier_template, tmp_path, {"requirements.txt": f"{pin}\npsycopg[binary]==3.3.9\n"}
+    )
+    assert adoption.returncode != 0
+    (last_line,) = adoption.output.strip().splitlines()
+    assert last_line.endswith(
+        f"'django_version': requirements.txt line 1: {pin} is older than Django 5.1, which the template's"
+        " settings need: raise it"
+    ), last_line
+    assert not (adoption.project / ".copier-answers.yml").exists(), "nothing is written"
+
+
 def test_a_worker_whose_packages_need_a_newer_django_than_the_project_pins_is_refused_in_one_line(
     copier_template, tmp_path
 ):
