@@ -729,12 +729,22 @@ def _settings_checks(dst: str, slug: str, settings_module: str, build_env: dict[
     """What the project's settings read at import, what twelve_factor.py keeps of them, a module
     for production beside them, and the project's data/ folder."""
     lines = []
+    imported = imported_settings_files(dst, settings_module)
+    if not any("INSTALLED_APPS" in path.read_text(errors="replace") for path in imported):
+        lines.append(
+            f"Your {settings_module} sets no INSTALLED_APPS, nor does a module it imports: the image"
+            " needs the settings production runs"
+        )
+    # Beside the module, or in it when it is a package (justdjango/django-ecommerce's empty
+    # settings/__init__.py, with settings/production.py).
     folder, _, name = settings_module.rpartition(".")
+    package = Path(dst, *settings_module.split(".")).is_dir()
     for other in PRODUCTION_NAMES:
-        if other != name and folder and Path(dst, *folder.split("."), f"{other}.py").is_file():
+        candidate = f"{settings_module}.{other}" if package else f"{folder}.{other}"
+        if other != name and Path(dst, *candidate.split(".")).with_suffix(".py").is_file():
             lines.append(
-                f"{folder}.{other} is beside {settings_module}: if production runs that one, answer"
-                f" settings_module with it (--data settings_module={folder}.{other})"
+                f"{candidate} is there too: if production runs that one, answer settings_module with"
+                f" it (--data settings_module={candidate})"
             )
     aliases = variable_aliases(dst, settings_module)
     for setting, variable, _default, where in _other_variable_reads(dst, settings_module):

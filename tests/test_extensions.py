@@ -169,6 +169,22 @@ def test_settings_a_module_elsewhere_in_the_project_sets_by_import_star_are_read
     assert "__Secure-sessionid" not in checks
     # Its wsgi.py names base; production.py beside it is named as the other answer.
     assert "(--data settings_module=config.django.production)" in checks
+    assert "sets no INSTALLED_APPS" in checks
+
+
+def test_an_empty_settings_package_is_named_with_the_production_module_in_it(tmp_path):
+    # justdjango/django-ecommerce: wsgi.py names djecommerce.settings, an empty __init__.py.
+    settings = {f"{PACKAGE}/settings/{name}.py": "" for name in ("__init__", "base", "production")}
+    settings[f"{PACKAGE}/settings/base.py"] = 'INSTALLED_APPS = ["shop"]\n'
+    startproject = {name: text for name, text in USER_PROJECT.items() if name != f"{PACKAGE}/settings.py"}
+    user_project(tmp_path, {**startproject, **settings})
+    checks = adopt.adoption_checks(
+        str(tmp_path), PACKAGE, f"{PACKAGE}.settings", "sqlite", "gunicorn", "3.13", {}
+    )
+    assert f"Your {PACKAGE}.settings sets no INSTALLED_APPS, nor does a module it imports" in "\n".join(
+        checks
+    )
+    assert f"(--data settings_module={PACKAGE}.settings.production)" in "\n".join(checks)
 
 
 def test_what_a_project_ran_itself_with_and_the_image_does_not_read_is_named(tmp_path):
