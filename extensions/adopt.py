@@ -658,7 +658,7 @@ def _requirements_checks(dst: str, database: str, server: str) -> list[str]:
 
 def _runner_checks(dst: str, server: str) -> list[str]:
     """What the project ran itself with that the image does not read: a gateway's config file at
-    its root, a Procfile (Heroku's), Celery in its requirements."""
+    its root, other Docker and Compose files, a Procfile (Heroku's), Celery in its requirements."""
     gateway = variants.SERVERS[server]
     name = gateway.label.partition(" (")[0]
     lines = []
@@ -669,6 +669,14 @@ def _runner_checks(dst: str, server: str) -> list[str]:
                 f"Your {own} is not read: the image runs {name} with {gateway.config_file}; move what you"
                 " need there"
             )
+    others = sorted(
+        path.name
+        for pattern in ("Dockerfile.*", "docker-compose.*.y*ml", "compose.*.y*ml")
+        for path in Path(dst).glob(pattern)
+        if path.name not in DOCKER_FILES.values()
+    )
+    if others:
+        lines.append(f"The image is built from the template's Dockerfile, not from your {', '.join(others)}")
     if (Path(dst) / "Procfile").is_file():
         lines.append(
             f"Your Procfile is not read: the image's command starts {name}, and migrations run as the"

@@ -196,16 +196,20 @@ def test_what_a_project_ran_itself_with_and_the_image_does_not_read_is_named(tmp
             **USER_PROJECT,
             "gunicorn.conf.py": "workers = 4\n",
             "Procfile": "web: gunicorn shop.wsgi\nrelease: python manage.py migrate\n",
+            "Dockerfile.prod": "FROM python:3.11-slim\n",
             "requirements.txt": "django==5.2.19\ncelery==5.5.3\n",
         },
     )
     checks = adopt.adoption_checks(
         str(tmp_path), PACKAGE, f"{PACKAGE}.settings", "sqlite", "gunicorn", "3.13", {}
     )
-    named = [line for line in checks if "is not read" in line or line.startswith("celery")]
+    named = [
+        line for line in checks if "not read" in line or line.startswith(("celery", "The image is built"))
+    ]
     name = gunicorn.label.partition(" (")[0]
     assert [line.split(":")[0] for line in named] == [
         "Your gunicorn.conf.py is not read",
+        "The image is built from the template's Dockerfile, not from your Dockerfile.prod",
         "Your Procfile is not read",
         (
             "celery is in your requirements, and the image runs no Celery worker or beat (the worker"
