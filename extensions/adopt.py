@@ -14,6 +14,7 @@ adoption_task.py; the lists of files below are read from copier.yml and the temp
 from __future__ import annotations
 
 import ast
+import difflib
 import functools
 import json
 import re
@@ -897,6 +898,15 @@ def adoption_checks(
     ]
 
 
+def _lines_added_and_removed(dst: str, path: str) -> tuple[str, str]:
+    """The lines of `path` the working tree adds and removes, as text: a last line that only gains
+    its end of line (a .gitignore without one) is neither."""
+    before = _git(dst, "show", f"HEAD:./{path}").splitlines()
+    after = (Path(dst) / path).read_text(errors="replace").splitlines()
+    marks = [line[:2] for line in difflib.ndiff(before, after)]
+    return str(marks.count("+ ")), str(marks.count("- "))
+
+
 def adoption_summary(
     dst: str,
     slug: str,
@@ -917,6 +927,8 @@ def adoption_summary(
         if path in DOCKER_FILES:
             changed.append(f"  {path}: replaced by the template's; yours is now {DOCKER_FILES[path]}")
         else:
+            if minus != "0":
+                plus, minus = _lines_added_and_removed(dst, path)
             removed = f", {minus} removed" if minus != "0" else ""
             changed.append(f"  {path}: {plus} line{'s' if plus != '1' else ''} added{removed}")
     folder = repository_folder(dst)

@@ -436,6 +436,16 @@ def test_adoption_lets_a_file_git_tracks_into_the_image_though_gitignore_matches
     assert lines.index("!bookshelf/ca.pem") > lines.index("**/*.pem")
 
 
+def test_a_last_line_that_only_gains_its_end_of_line_is_not_counted_as_removed(copier_template, tmp_path):
+    # justdjango/django-ecommerce's .gitignore ends without one.
+    adoption = adopted_shape(copier_template, tmp_path, {".gitignore": "__pycache__/\n.env"})
+    assert adoption.returncode == 0, adoption.output
+    (gitignore,) = [
+        line for line in summary_section(adoption.output, "Files changed") if line.startswith(".gitignore:")
+    ]
+    assert re.fullmatch(r"\.gitignore: \d+ lines added", gitignore), gitignore
+
+
 def test_a_tracked_env_file_or_sqlite_database_stays_out_of_the_image_and_the_summary_says_so(
     copier_template, tmp_path
 ):
