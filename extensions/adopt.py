@@ -139,6 +139,16 @@ def django_project_to_adopt(dst: str) -> bool:
     return (Path(dst) / "manage.py").is_file() and not (Path(dst) / ".copier-answers.yml").exists()
 
 
+def _own_module(package: Path, name: str) -> str:
+    """The project's own file at the template's module `name`, or its package of that name
+    (healthchecks' hc/logs/, an app), which Python would import instead of the template's logs.py;
+    "" when it has neither."""
+    if (package / name).exists():
+        return name
+    stem = name.removesuffix(".py")
+    return stem if stem != name and (package / stem).is_dir() else ""
+
+
 def adoption_problem(dst: str) -> str:
     """Why the project in `dst` cannot be adopted as it is, or "" when it can (or is no project to
     adopt): its files must all be committed, so that `git diff` shows what adoption changed."""
@@ -154,7 +164,9 @@ def adoption_problem(dst: str) -> str:
     if status.stdout.strip():
         return "the project has uncommitted changes; commit them first (git add --all, git commit)"
     package = Path(dst) / detected_package(dst)
-    taken = [name for name in template_modules() if detected_package(dst) and (package / name).exists()]
+    taken = [
+        own for name in template_modules() if detected_package(dst) and (own := _own_module(package, name))
+    ]
     if taken:
         names = ", ".join(f"{package.name}/{name}" for name in taken)
         return f"{names} exists, and the template adds its own module of that name; rename yours first"

@@ -89,6 +89,14 @@ def test_a_project_with_a_module_the_template_adds_is_refused_naming_each(tmp_pa
     assert adopt.adoption_problem(str(tmp_path)) == expected
 
 
+def test_an_app_package_with_a_template_modules_name_is_refused_naming_it(tmp_path):
+    # healthchecks: hc/logs/ and hc/front/ are its apps; Python would import them, not logs.py.
+    apps = {f"{PACKAGE}/{app}/__init__.py": "" for app in ("logs", "front")}
+    user_project(tmp_path, {**USER_PROJECT, **apps})
+    expected = f"{PACKAGE}/front, {PACKAGE}/logs exists, and the template adds its own module of that name"
+    assert adopt.adoption_problem(str(tmp_path)).startswith(expected)
+
+
 @pytest.mark.parametrize(
     ("engine", "answer"),
     [
