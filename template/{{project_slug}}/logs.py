@@ -75,7 +75,8 @@ def kept(yours, template):
     or stdout, Django's "console") print through the template's instead, with their level and
     filters, so the image's lines stay one format; and where the root logger gets the template's
     handler, a logger of yours that prints on the console passes its lines no further, as before,
-    which would print them twice."""
+    which would print them twice. A logger of yours with no handler that passes nothing on gets
+    the template's; and no logger that exists already is disabled (the gateway's do)."""
     ours = {**template["handlers"]["stdout"]}
     ours["filters"] = [ADDED + name for name in ours["filters"]]
     ours["formatter"] = ADDED + ours["formatter"]
@@ -88,20 +89,26 @@ def kept(yours, template):
         handlers[name] = handler
     merged = {
         **yours,
+        # The gateway's loggers exist before the settings: disabled, its lines would be lost.
+        "disable_existing_loggers": False,
         "filters": {**yours.get("filters", {}), **added(template["filters"])},
         "formatters": {**yours.get("formatters", {}), **added(template["formatters"])},
         "handlers": {**handlers, ADDED + "stdout": ours},
     }
     level = template["root"]["level"]
     access = {"handlers": [ADDED + "stdout"], "level": level, "propagate": False}
-    loggers = yours.get("loggers", {})
+    loggers = {name: {**logger} for name, logger in yours.get("loggers", {}).items()}
     root = yours.get("root", {})
     if not root.get("handlers"):
         merged["root"] = {"level": level, **root, "handlers": [ADDED + "stdout"]}
-        loggers = {name: {**logger} for name, logger in loggers.items()}
         for logger in loggers.values():
             if console & set(logger.get("handlers", [])):
                 logger["propagate"] = False
+    for logger in loggers.values():
+        # No handler and nothing passed on: its lines fell to Python's last resort (WARNING and
+        # above, bare text).
+        if not logger.get("handlers") and logger.get("propagate", True) is False:
+            logger["handlers"] = [ADDED + "stdout"]
     merged["loggers"] = {access_logger.name: access, **loggers}
     return merged
 

@@ -76,9 +76,15 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
 
-# Only Django's own lines, on the console, as Wagtail's bakerydemo has it: no root handler.
+# Only Django's own lines, on the console, as Wagtail's bakerydemo has it: no root handler. Its
+# request errors with no handler, passed on to none (djangoproject.com's), and the loggers that
+# exist before it disabled.
 LOGGING = {
     "version": 1,
+    "disable_existing_loggers": True,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"django": {"handlers": ["console"], "level": "WARNING"}},
+    "loggers": {
+        "django": {"handlers": ["console"], "level": "WARNING"},
+        "django.request": {"handlers": [], "propagate": False},
+    },
 }
