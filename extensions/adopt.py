@@ -349,6 +349,22 @@ def django_version_problem(dst: str, django_version: str) -> str:
     return f"django_version={django_version} does not fit {where}: your pin decides; answer {fits[0]}"
 
 
+def server_problem(dst: str, server: str, slug: str) -> str:
+    """Why an adopted project cannot have the gateway `server` ("" when it can): the module of the
+    gateway's interface it serves (asgi.py under uvicorn) is missing."""
+    row = variants.SERVERS.get(server)
+    package = Path(dst) / slug if slug else None
+    # Not the project (no manage.py): an update's render of the old version, in a folder of its own.
+    if row is None or package is None or not (Path(dst) / "manage.py").exists():
+        return ""
+    if (package / f"{row.interface}.py").exists():
+        return ""
+    name = row.label.partition(" (")[0]
+    return (
+        f"server={server}: {name} serves {slug}/{row.interface}.py's application, and it is missing: add it"
+    )
+
+
 def worker_problem(dst: str, worker: str) -> str:
     """Why an adopted project cannot have the worker backend `worker` ("" when it can): its
     requirements pin a Django older than the backend's packages install with."""
@@ -985,10 +1001,6 @@ def adoption_summary(
         )
     elif not variants.DATABASES[database].file_database:
         steps.append(f"Point DATABASE_URL at the {database} database your settings used until now")
-    gateway = variants.SERVERS[server]
-    if gateway.interface == "asgi" and not (Path(dst) / slug / "asgi.py").exists():
-        name = gateway.label.partition(" (")[0]
-        steps.append(f"{name} serves {slug}/asgi.py's application, and {slug}/asgi.py is missing: add it")
     steps.append(f"Check: docker build -t {slug} . && docker run ... python manage.py check --deploy")
     found = facts.project_requirements(dst)
     if not found.hashed:
@@ -1037,5 +1049,6 @@ class AdoptionHelpers(Extension):
         )
         environment.filters["settings_module_problem"] = settings_module_problem
         environment.globals["worker_problem"] = worker_problem
+        environment.globals["server_problem"] = server_problem
         environment.globals["detected_django_version"] = detected_django_version
         environment.globals["django_version_problem"] = django_version_problem

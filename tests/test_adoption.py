@@ -408,6 +408,16 @@ def test_a_django_older_than_the_templates_settings_need_is_refused_in_one_line(
     assert not (adoption.project / ".copier-answers.yml").exists(), "nothing is written"
 
 
+def test_an_asgi_gateway_for_a_project_without_asgi_py_is_refused_in_one_line(copier_template, tmp_path):
+    # djangoproject.com has no asgi.py: uvicorn's workers failed to import it, over and over.
+    asgi = next(name for name, row in variants.SERVERS.items() if row.interface == "asgi")
+    adoption = adopted_shape(copier_template, tmp_path, {"bookshelf/asgi.py": None}, f"--data=server={asgi}")
+    assert adoption.returncode != 0
+    (last_line,) = adoption.output.strip().splitlines()
+    assert last_line.endswith("bookshelf/asgi.py's application, and it is missing: add it"), last_line
+    assert not (adoption.project / ".copier-answers.yml").exists(), "nothing is written"
+
+
 def test_a_worker_whose_packages_need_a_newer_django_than_the_project_pins_is_refused_in_one_line(
     copier_template, tmp_path
 ):
