@@ -168,6 +168,10 @@ def project_requirements(dst: str) -> Requirements:
         return found
     found.files = [PYPROJECT]
     found.names = {name for line in dependencies for name in requirement_names(line)}
+    # Where each is named, as for requirements.txt (its Django pin decides the release line).
+    for line in dependencies:
+        if name := requirement_name(line):
+            found.lines.setdefault(name, f"{PYPROJECT}'s dependencies: {line.split(';')[0].strip()}")
     return found
 
 

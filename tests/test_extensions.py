@@ -244,6 +244,16 @@ def test_a_variable_read_without_a_default_and_used_at_once_gets_a_stand_in_and_
     assert adopt.variable_aliases(str(tmp_path), module) == {"DJANGO_ALLOWED_HOSTS": "DOMAIN"}
 
 
+def test_a_django_pin_in_pyproject_decides_the_release_line_as_in_requirements_txt(tmp_path):
+    # djangoproject.com's dependencies are in pyproject.toml only.
+    latest = list(variants.DJANGO_VERSIONS.values())[-1]
+    pyproject = f'[project]\nname = "site"\nversion = "1"\ndependencies = ["{latest.requirement}"]\n'
+    project = {name: text for name, text in USER_PROJECT.items() if name != "requirements.txt"}
+    user_project(tmp_path, {**project, "pyproject.toml": pyproject})
+    assert adopt.detected_django_version(str(tmp_path)) == latest.name
+    assert adopt.pinned_django(str(tmp_path))[0] == f"pyproject.toml's dependencies: {latest.requirement}"
+
+
 def python_files() -> list[Path]:
     scripts = [path for path in SCRIPTS.iterdir() if path.read_bytes().startswith(b"#!/usr/bin/env python")]
     return [*EXTENSIONS.glob("*.py"), *scripts]
