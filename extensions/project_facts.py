@@ -284,8 +284,9 @@ VARIABLE_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
 
 def _variable_read(node: ast.AST) -> tuple[str, str | None, bool] | None:
     """(name, reader, whether it has a default) when `node` reads one environment variable:
-    os.environ["NAME"], os.environ.get("NAME"), os.getenv("NAME"), or django-environ's
-    env("NAME") / env.int("NAME"), which raise ImproperlyConfigured without a default."""
+    os.environ["NAME"], os.environ.get("NAME"), os.getenv("NAME"), django-environ's env("NAME") /
+    env.int("NAME"), which raise ImproperlyConfigured without a default, or python-decouple's
+    config("NAME"), which raises UndefinedValueError."""
     if isinstance(node, ast.Subscript) and ast.unparse(node.value) == "os.environ":
         key = node.slice
         if isinstance(key, ast.Constant) and isinstance(key.value, str):
@@ -297,9 +298,20 @@ def _variable_read(node: ast.AST) -> tuple[str, str | None, bool] | None:
         return None
     if function in ("os.environ.get", "os.getenv"):
         return name, None, True
+    return _library_read(node, name, function)
+
+
+def _library_read(node: ast.Call, name: str, function: str) -> tuple[str, str | None, bool] | None:
+    """_variable_read() of django-environ's readers and python-decouple's config() (pythondotorg's),
+    whose cast decides the stand-in's reader."""
+    defaults = [keyword for keyword in node.keywords if keyword.arg == "default"]
     if function == "env" or function.startswith("env."):
-        has_default = len(node.args) > 1 or any(keyword.arg == "default" for keyword in node.keywords)
+        has_default = len(node.args) > 1 or bool(defaults)
         return name, function.removeprefix("env.") if function != "env" else None, has_default
+    if function in ("config", "decouple.config"):
+        cast = next((ast.unparse(keyword.value) for keyword in node.keywords if keyword.arg == "cast"), "")
+        reader = cast if cast in BUILD_VALUES else "list" if cast.startswith("Csv") else None
+        return name, reader, bool(defaults)
     return None
 
 

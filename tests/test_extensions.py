@@ -227,6 +227,23 @@ def test_what_a_project_ran_itself_with_and_the_image_does_not_read_is_named(tmp
     assert f"the image runs {name} with {gunicorn.config_file}; move what you need there" in named[0]
 
 
+def test_python_decouples_config_without_a_default_gets_a_stand_in_its_cast_reads(tmp_path):
+    # pythondotorg's settings read python-decouple's config().
+    settings = (
+        "from decouple import Csv, config\n"
+        'SEARCHBOX_SSL_URL = config("SEARCHBOX_SSL_URL")\n'
+        'USE_S3 = config("USE_S3", cast=bool)\n'
+        'HOSTS = config("HOSTS", cast=Csv())\n'
+        'LEVEL = config("LEVEL", default="INFO")\n'
+    )
+    user_project(tmp_path, {**USER_PROJECT, f"{PACKAGE}/settings.py": settings})
+    assert adopt.build_environment(str(tmp_path), f"{PACKAGE}.settings") == {
+        "HOSTS": "",
+        "SEARCHBOX_SSL_URL": "build-time-placeholder",
+        "USE_S3": "false",
+    }
+
+
 def test_a_variable_read_without_a_default_and_used_at_once_gets_a_stand_in_and_the_templates_value(
     tmp_path,
 ):
