@@ -243,26 +243,33 @@ DATABASE_FROM_THE_ENVIRONMENT = re.compile(
 
 def detected_database(dst: str, settings_module: str, default: str) -> str:
     """The database answer for the engine the production settings use (`default` when unknown).
+    Settings that name a server database besides a file one use it (healthchecks' choose by a
+    variable of their own): the one whose driver the requirements pin, else the first named.
     Settings that take their database from the environment name an engine only in their local
     fallback, a file database as a rule: when the project's requirements pin a driver of a server
     database, that one. Settings that name only a file database and take nothing from the
     environment (djangox's) use it, whatever else is pinned."""
-    named, from_the_environment = "", False
+    named, from_the_environment = [], False
     for path in settings_files(dst, settings_module):
         if path.is_file():
             code = "\n".join(line.split("#")[0] for line in path.read_text(errors="replace").splitlines())
             from_the_environment = from_the_environment or bool(DATABASE_FROM_THE_ENVIRONMENT.search(code))
-            for engine in ENGINE.findall(code):
-                if engine in ENGINES:
-                    named = named or ENGINES[engine]
-    if named and not (variants.DATABASES[named].file_database and from_the_environment):
-        return named
+            named += [ENGINES[engine] for engine in ENGINE.findall(code) if engine in ENGINES]
     pinned = set(facts.project_requirements(dst).names)
+    servers = [name for name in dict.fromkeys(named) if not variants.DATABASES[name].file_database]
+    if servers:
+        return next((name for name in servers if _drivers(variants.DATABASES[name]) & pinned), servers[0])
+    if named and not from_the_environment:
+        return named[0]
     for row in variants.DATABASES.values():
-        drivers = {requirement_name(line) for line in row.requirements} | set(row.source_drivers)
-        if not row.file_database and drivers & pinned:
+        if not row.file_database and _drivers(row) & pinned:
             return row.name
-    return named or default
+    return named[0] if named else default
+
+
+def _drivers(row: variants.Database) -> set[str]:
+    """The names a requirement of the database's driver goes by: the template's and the source ones."""
+    return {requirement_name(line) for line in row.requirements} | set(row.source_drivers)
 
 
 def gateway_package_names(gateway: variants.Server) -> tuple[str, ...]:

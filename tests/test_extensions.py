@@ -271,6 +271,22 @@ def test_a_django_pin_in_pyproject_decides_the_release_line_as_in_requirements_t
     assert adopt.pinned_django(str(tmp_path))[0] == f"pyproject.toml's dependencies: {latest.requirement}"
 
 
+@pytest.mark.parametrize(
+    "row", [row for row in variants.DATABASES.values() if not row.file_database], ids=lambda row: row.name
+)
+def test_settings_naming_every_engine_by_a_variable_get_the_server_one_whose_driver_is_pinned(row, tmp_path):
+    # healthchecks: SQLite unless DB names postgres or mysql.
+    engines = [candidate.django_engine for candidate in variants.DATABASES.values()]
+    branches = "".join(
+        f'if os.getenv("DB") == "{number}":\n    DATABASES = {{"default": {{"ENGINE": "{engine}"}}}}\n'
+        for number, engine in enumerate(engines)
+    )
+    (tmp_path / PACKAGE).mkdir()
+    (tmp_path / PACKAGE / "settings.py").write_text(f"import os\n{branches}")
+    (tmp_path / "requirements.txt").write_text(f"Django==5.2.19\n{row.requirements[0]}\n")
+    assert adopt.detected_database(str(tmp_path), f"{PACKAGE}.settings", "no default") == row.name
+
+
 def python_files() -> list[Path]:
     scripts = [path for path in SCRIPTS.iterdir() if path.read_bytes().startswith(b"#!/usr/bin/env python")]
     return [*EXTENSIONS.glob("*.py"), *scripts]
