@@ -765,8 +765,10 @@ def _lint_checks(dst: str) -> list[str]:
     ]
 
 
-# Names a settings module for production has, beside the one the adoption took.
+# Names a settings module for production has, beside the one the adoption took; and names of
+# one for development (pythondotorg's wsgi.py names settings.local, djangoproject.com's .dev).
 PRODUCTION_NAMES = ("production", "prod", "live")
+DEVELOPMENT_NAMES = ("local", "dev", "development", "test", "tests", "testing")
 
 
 def _settings_checks(dst: str, slug: str, settings_module: str, build_env: dict[str, str]) -> list[str]:
@@ -778,6 +780,11 @@ def _settings_checks(dst: str, slug: str, settings_module: str, build_env: dict[
         lines.append(
             f"Your {settings_module} sets no INSTALLED_APPS, nor does a module it imports: the image"
             " needs the settings production runs"
+        )
+    if settings_module.rpartition(".")[2] in DEVELOPMENT_NAMES:
+        lines.append(
+            f"Your {settings_module} reads like settings for development: if production runs another"
+            " module, answer settings_module with it (--data settings_module=...)"
         )
     # Beside the module, or in it when it is a package (justdjango/django-ecommerce's empty
     # settings/__init__.py, with settings/production.py).

@@ -195,6 +195,19 @@ def test_an_empty_settings_package_is_named_with_the_production_module_in_it(tmp
     assert f"(--data settings_module={PACKAGE}.settings.production)" in "\n".join(checks)
 
 
+def test_a_settings_module_for_development_is_named_as_one(tmp_path):
+    # pythondotorg's wsgi.py names pydotorg.settings.local.
+    settings = {
+        f"{PACKAGE}/settings/__init__.py": "",
+        f"{PACKAGE}/settings/local.py": "INSTALLED_APPS = []\n",
+    }
+    startproject = {name: text for name, text in USER_PROJECT.items() if name != f"{PACKAGE}/settings.py"}
+    user_project(tmp_path, {**startproject, **settings})
+    module = f"{PACKAGE}.settings.local"
+    checks = adopt.adoption_checks(str(tmp_path), PACKAGE, module, "sqlite", "gunicorn", "3.13", {})
+    assert f"Your {module} reads like settings for development" in "\n".join(checks)
+
+
 def test_what_a_project_ran_itself_with_and_the_image_does_not_read_is_named(tmp_path):
     # HackSoftware's styleguide project: its own gunicorn.conf.py, a Procfile, Celery.
     gunicorn = variants.SERVERS["gunicorn"]
