@@ -730,7 +730,9 @@ def _runner_checks(dst: str, server: str) -> list[str]:
 def _tracked_secret_checks(dst: str) -> list[str]:
     """Files git tracks that the image leaves out all the same (adoption_task.NEVER_IN_THE_IMAGE)."""
     tracked = [path for path in _git(dst, "ls-files", "-z").split("\0") if path]
-    kept_out = [path for path in tracked if task.never_in_the_image(path)]
+    # An example of the variables (.env.example, healthchecks' docker/.env.example) holds none.
+    examples = (".example", ".sample", ".template", ".dist")
+    kept_out = [path for path in tracked if task.never_in_the_image(path) and not path.endswith(examples)]
     if not kept_out:
         return []
     return [

@@ -463,10 +463,11 @@ def test_a_tracked_env_file_or_sqlite_database_stays_out_of_the_image_and_the_su
     example = EXAMPLE_PROJECTS["split_settings"]
     project = user_project(example, tmp_path / example.name)
     (project / ".env").write_text("STRIPE_LIVE_SECRET_KEY=sk_live_committed\n")
+    (project / ".env.example").write_text("STRIPE_LIVE_SECRET_KEY=fixme\n")
     (project / "db.sqlite3").write_bytes(b"SQLite format 3\x00")
     with (project / ".gitignore").open("a") as gitignore:
         gitignore.write(".env\ndb.sqlite3\n")
-    git(project, "add", "--force", ".env", "db.sqlite3")
+    git(project, "add", "--force", ".env", ".env.example", "db.sqlite3")
     commit_all(project, "Our variables and database, committed")
     adoption = adopt(project, copier_template)
     assert adoption.returncode == 0, adoption.output
