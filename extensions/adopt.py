@@ -689,7 +689,24 @@ def _requirements_checks(dst: str, database: str, server: str) -> list[str]:
             f"Django uses {row.wheel_driver}, the template's driver, not your {', '.join(superseded)}:"
             " it imports that one first; yours stays installed for code of yours that imports it"
         )
-    return [*lines, *_gateway_pin_checks(found, server)]
+    return [*lines, *_gateway_pin_checks(found, server), *_library_pin_checks(found)]
+
+
+def _library_pin_checks(found) -> list[str]:
+    """The template's libraries the project pins at an older major release than the template's
+    settings are written for (pythondotorg's dj-database-url 0.5.0 has no conn_health_checks): the
+    project's pin wins, so the image may stop at start."""
+    lines = []
+    for requirement in variants.COMMON_REQUIREMENTS:
+        version = requirement.partition("==")[2]
+        where = found.lines.get(requirement_name(requirement), "")
+        pinned = where.rpartition("==")[2].strip() if "==" in where else ""
+        if re.fullmatch(r"\d+(\.\d+)*", pinned) and Version(pinned).major < Version(version).major:
+            lines.append(
+                f"{where} wins over the template's {requirement}, for which its settings are written:"
+                f" raise it to {version}'s major release or later"
+            )
+    return lines
 
 
 def _runner_checks(dst: str, server: str) -> list[str]:

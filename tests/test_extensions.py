@@ -300,6 +300,17 @@ def test_settings_naming_every_engine_by_a_variable_get_the_server_one_whose_dri
     assert adopt.detected_database(str(tmp_path), f"{PACKAGE}.settings", "no default") == row.name
 
 
+def test_an_older_major_release_of_a_template_library_that_the_project_pins_is_named(tmp_path):
+    # pythondotorg pins dj-database-url 0.5.0: the template's settings call it with conn_health_checks.
+    template = next(line for line in variants.COMMON_REQUIREMENTS if line.startswith("dj-database-url=="))
+    user_project(tmp_path, {**USER_PROJECT, "requirements.txt": "django==5.2.19\ndj-database-url==0.5.0\n"})
+    checks = adopt.adoption_checks(
+        str(tmp_path), PACKAGE, f"{PACKAGE}.settings", "sqlite", "gunicorn", "3.13", {}
+    )
+    expected = f"requirements.txt line 2: dj-database-url==0.5.0 wins over the template's {template}"
+    assert any(line.startswith(expected) for line in checks), checks
+
+
 def python_files() -> list[Path]:
     scripts = [path for path in SCRIPTS.iterdir() if path.read_bytes().startswith(b"#!/usr/bin/env python")]
     return [*EXTENSIONS.glob("*.py"), *scripts]
